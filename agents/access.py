@@ -1,0 +1,135 @@
+"""Who may see and change what: the one place every view and API asks.
+
+Roles are Django groups (Manager, Supervisor, Agent); staff users are admins and may do
+everything a manager may. A supervisor sees and changes the teams they supervise and the
+agents on them; an agent sees only themselves. Each helper returns a queryset, so a view
+filters by it in SQL and a missing row is a 404, never a leak.
+"""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from agents.models import Agent, Team
+
+MANAGER = "Manager"
+SUPERVISOR = "Supervisor"
+AGENT = "Agent"
+ROLES = (MANAGER, SUPERVISOR, AGENT)
+
+
+def _group_names(user) -> set[str]:
+    # Cached on the user object: one query per request, however many checks a page makes.
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return user._role_names
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def is_manager(user) -> bool:
+    """Managers (and admins) see and change the whole center."""
+    return is_admin(user) or (user.is_authenticated and MANAGER in _group_names(user))
+
+
+def is_supervisor(user) -> bool:
+    return user.is_authenticated and SUPERVISOR in _group_names(user)
+
+
+def is_agent(user) -> bool:
+    return user.is_authenticated and AGENT in _group_names(user)
+
+
+def role_of(user) -> str | None:
+    """The user's main role, for navigation: the widest one they hold."""
+    if not user.is_authenticated:
+        return None
+    if is_admin(user):
+        return "Admin"
+    for role in ROLES:
+        if role in _group_names(user):
+            return role
+    return None
+
+
+def agent_of(user) -> Agent | None:
+    if not user.is_authenticated:
+        return None
+    return Agent.objects.filter(user=user).select_related("team").first()
+
+
+def visible_teams(user) -> QuerySet[Team]:
+    if is_manager(user):
+        return Team.objects.all()
+    if is_supervisor(user):
+        return Team.objects.filter(supervisors=user)
+    return Team.objects.none()
+
+
+def editable_teams(user) -> QuerySet[Team]:
+    """Teams whose roster and schedules the user may change: the same as they may see."""
+    return visible_teams(user)
+
+
+def visible_agents(user) -> QuerySet[Agent]:
+    if is_manager(user):
+        return Agent.objects.all()
+    condition = Q(pk__in=[])
+    if is_supervisor(user):
+        condition |= Q(team__supervisors=user)
+    if is_agent(user):
+        condition |= Q(user=user)
+    return Agent.objects.filter(condition).distinct()
+
+
+def editable_agents(user) -> QuerySet[Agent]:
+    """Agents the user may change: managers all, supervisors their teams', agents none."""
+    if is_manager(user):
+        return Agent.objects.all()
+    if is_supervisor(user):
+        return Agent.objects.filter(team__supervisors=user).distinct()
+    return Agent.objects.none()
+
+
+def visible_queues(user):
+    """Queues whose numbers the user may read: managers all, supervisors their teams'."""
+    from interactions.models import Queue
+
+    if is_manager(user):
+        return Queue.objects.all()
+    if is_supervisor(user):
+        return Queue.objects.filter(teams__supervisors=user).distinct()
+    return Queue.objects.none()
+
+
+def visible_interactions(user):
+    """Contacts the user may read: by the team captured at ingest, or their own."""
+    from interactions.models import Interaction
+
+    if is_manager(user):
+        return Interaction.objects.all()
+    condition = Q(pk__in=[])
+    if is_supervisor(user):
+        condition |= Q(team__in=visible_teams(user))
+    agent = agent_of(user) if is_agent(user) else None
+    if agent is not None:
+        condition |= Q(agent=agent)
+    return Interaction.objects.filter(condition)
+
+
+def get_team_for_user(user, pk) -> Team:
+    """The team, or 404 when it does not exist or the user may not see it."""
+    return get_object_or_404(visible_teams(user), pk=pk)
+
+
+def get_agent_for_user(user, pk) -> Agent:
+    return get_object_or_404(visible_agents(user), pk=pk)
+
+
+def can_edit_team(user, team: Team) -> bool:
+    return editable_teams(user).filter(pk=team.pk).exists()
+
+
+def can_edit_agent(user, agent: Agent) -> bool:
+    return editable_agents(user).filter(pk=agent.pk).exists()

@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from interactions.models import CostEntry, Interaction, Queue, Survey
+
+
+@admin.register(Queue)
+class QueueAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "channel",
+        "service_level_seconds",
+        "short_abandon_seconds",
+        "required_skill",
+        "active",
+    ]
+    list_filter = ["channel", "active"]
+    search_fields = ["name"]
+    list_select_related = ["required_skill"]
+    autocomplete_fields = ["required_skill"]
+    ordering = ["name"]
+
+
+class SurveyInline(admin.StackedInline):
+    model = Survey
+    extra = 0
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "source",
+        "channel",
+        "direction",
+        "queue",
+        "agent",
+        "team",
+        "arrived_at",
+        "answered_at",
+        "ended_at",
+        "csat",
+    ]
+    list_filter = ["channel", "direction", "source", "queue", "team", "transferred", "resolved"]
+    search_fields = ["external_id", "customer", "agent__login", "topic"]
+    list_select_related = ["queue", "agent", "team"]
+    autocomplete_fields = ["queue", "agent", "team"]
+    date_hierarchy = "arrived_at"
+    ordering = ["-arrived_at"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [SurveyInline]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["source", "external_id", "channel", "direction", "queue", "topic"]}),
+        ("Who", {"fields": ["agent", "team", "customer"]}),
+        ("When", {"fields": ["arrived_at", "answered_at", "ended_at"]}),
+        ("Handling", {"fields": ["talk_seconds", "hold_seconds", "wrap_seconds"]}),
+        ("Outcome", {"fields": ["transferred", "resolved", "callback_requested", "csat", "nps"]}),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["interaction", "csat", "nps", "answered_at", "created_at"]
+    list_filter = ["csat", "nps"]
+    search_fields = ["interaction__external_id", "comment"]
+    list_select_related = ["interaction"]
+    raw_id_fields = ["interaction"]
+    ordering = ["-created_at"]
+    show_full_result_count = False
+
+
+@admin.register(CostEntry)
+class CostEntryAdmin(admin.ModelAdmin):
+    list_display = ["description", "amount", "start_date", "end_date", "scope"]
+    list_filter = ["team"]
+    search_fields = ["description"]
+    list_select_related = ["team"]
+    date_hierarchy = "start_date"
+    ordering = ["-start_date"]
+
+    @admin.display(description="Scope", ordering="team__name")
+    def scope(self, entry):
+        return entry.scope_label

@@ -1,0 +1,251 @@
+"""Contacts: queues, the contacts themselves, surveys and what the center costs.
+
+The contact record is the public contract of ../shared/spec/contacts.md; the database
+enforces its invariants (time order, non-negative durations, survey ranges) so no path
+can store a contact that the KPI engine would miscount.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class Channel(models.TextChoices):
+    VOICE = "voice", "Voice"
+    CHAT = "chat", "Chat"
+    EMAIL = "email", "Email"
+    SOCIAL = "social", "Social"
+    SMS = "sms", "SMS"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+
+
+# Service-level threshold T and short-abandon threshold S in seconds, by channel
+# (spec/kpis.md). A new queue takes its channel's values unless the admin sets others.
+CHANNEL_THRESHOLDS = {
+    Channel.VOICE: (20, 5),
+    Channel.CHAT: (60, 5),
+    Channel.SMS: (300, 0),
+    Channel.SOCIAL: (3600, 0),
+    Channel.EMAIL: (86400, 0),
+}
+
+# Largest duration a record may carry (spec/contacts.md: at most 10^9 seconds).
+MAX_DURATION_SECONDS = 10**9
+
+
+class Queue(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    service_level_seconds = models.PositiveIntegerField(
+        blank=True,
+        help_text="T: answered within this many seconds counts as in service level. "
+        "Empty takes the channel's default.",
+    )
+    short_abandon_seconds = models.PositiveIntegerField(
+        blank=True,
+        help_text="S: abandoned in less than this many seconds is a short abandon. "
+        "Empty takes the channel's default.",
+    )
+    required_skill = models.ForeignKey(
+        "agents.Skill", null=True, blank=True, on_delete=models.SET_NULL, related_name="queues"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="queue_known_channel"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        default_sl, default_short = CHANNEL_THRESHOLDS[Channel(self.channel)]
+        if self.service_level_seconds is None:
+            self.service_level_seconds = default_sl
+        if self.short_abandon_seconds is None:
+            self.short_abandon_seconds = default_short
+        super().save(*args, **kwargs)
+
+
+class Interaction(models.Model):
+    """One contact: a call, chat, email, social message or SMS."""
+
+    source = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=128)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(
+        max_length=16, choices=Direction.choices, default=Direction.INBOUND
+    )
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="interactions"
+    )
+    agent = models.ForeignKey(
+        "agents.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interactions",
+    )
+    # The agent's team when the contact was ingested: moving an agent to another team
+    # later never moves their past contacts with them.
+    team = models.ForeignKey(
+        "agents.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    customer = models.CharField(max_length=255, blank=True)
+    arrived_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    talk_seconds = models.FloatField(default=0)
+    hold_seconds = models.FloatField(default=0)
+    wrap_seconds = models.FloatField(default=0)
+    transferred = models.BooleanField(default=False)
+    resolved = models.BooleanField(null=True, blank=True)
+    callback_requested = models.BooleanField(default=False)
+    topic = models.CharField(max_length=255, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-arrived_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="interaction_source_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="interaction_known_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="interaction_known_direction"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction=Direction.OUTBOUND) | Q(queue__isnull=False),
+                name="interaction_inbound_has_queue",
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | Q(answered_at__gte=F("arrived_at")),
+                name="interaction_answered_after_arrival",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("arrived_at")),
+                name="interaction_ended_after_arrival",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(answered_at__isnull=True)
+                | Q(ended_at__gte=F("answered_at")),
+                name="interaction_ended_after_answer",
+            ),
+            models.CheckConstraint(
+                condition=Q(talk_seconds__gte=0, talk_seconds__lte=MAX_DURATION_SECONDS)
+                & Q(hold_seconds__gte=0, hold_seconds__lte=MAX_DURATION_SECONDS)
+                & Q(wrap_seconds__gte=0, wrap_seconds__lte=MAX_DURATION_SECONDS),
+                name="interaction_durations_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
+                name="interaction_csat_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),
+                name="interaction_nps_0_10",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["arrived_at"]),
+            models.Index(fields=["queue", "arrived_at"]),
+            models.Index(fields=["agent", "arrived_at"]),
+            models.Index(fields=["team", "arrived_at"]),
+            models.Index(fields=["customer", "arrived_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.source}:{self.external_id}"
+
+
+class Survey(models.Model):
+    """A survey answer that arrived on its own, after its contact.
+
+    The answers are also written onto the contact (csat, nps), which is what the KPI
+    engine reads; this row keeps the comment and when the customer answered.
+    """
+
+    interaction = models.OneToOneField(Interaction, on_delete=models.CASCADE, related_name="survey")
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
+                name="survey_csat_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),
+                name="survey_nps_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=False) | Q(nps__isnull=False),
+                name="survey_has_an_answer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Survey for {self.interaction}"
+
+
+class CostEntry(models.Model):
+    """What the center (or one team) cost over an inclusive range of days."""
+
+    description = models.CharField(max_length=255)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Inclusive.")
+    team = models.ForeignKey(
+        "agents.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cost_entries",
+        help_text="Empty: the whole center.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "description"]
+        verbose_name_plural = "cost entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="cost_entry_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="cost_entry_dates_in_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["start_date", "end_date"])]
+
+    def __str__(self):
+        return f"{self.description} ({self.start_date} – {self.end_date})"
+
+    @property
+    def scope_label(self):
+        return self.team.name if self.team_id else "Whole center"
