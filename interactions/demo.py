@@ -501,6 +501,8 @@ class DemoCenter:
         contacts, previous = [], 0
         while pending:
             arrival = heapq.heappop(pending)
+            if arrival.at >= self.cutoff:
+                break  # a repeat or callback planned for after the demo's end
             self._work_backlogs(backlogs, by_skill, previous, arrival.at, pending)
             previous = arrival.at
             channel, skill, _volume, topics = self.queue_info[arrival.queue]
@@ -759,7 +761,7 @@ def seed_demo(
 def _create_users(teams: dict[str, Team]) -> dict:
     user_model = get_user_model()
     groups = {
-        group.name: group for group in Group.objects.filter(name__in=[MANAGER, SUPERVISOR, AGENT])
+        name: Group.objects.get_or_create(name=name)[0] for name in (MANAGER, SUPERVISOR, AGENT)
     }
     users = {}
     for username, first, last, role, team in DEMO_USERS:
