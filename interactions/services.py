@@ -1,0 +1,369 @@
+"""Ingest: the one way contacts, surveys and agent states get into the database.
+
+The API, the CSV import, the queue_log reader and the format adapters all call these
+functions, so the rules of ../shared/spec/contacts.md hold the same on every path:
+per-record validation, upsert by (source, external_id), unknown queues and agents
+created and reported, the team captured at ingest, survey answers never erased, and
+`updated_at` stamped so the KPI rollups find what changed.
+"""
+
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Agent, AgentStateEvent
+from interactions import records
+from interactions.models import CHANNEL_THRESHOLDS, Channel, Interaction, Queue, Survey
+
+# Rows per INSERT ... ON CONFLICT statement: big enough to amortise the round trip,
+# small enough to stay far below SQLite's limit on bound parameters (19 fields a row).
+UPSERT_BATCH = 500
+# Keys per `IN (...)` lookup of existing rows.
+LOOKUP_BATCH = 1000
+
+CREATED, UPDATED, REJECTED = "created", "updated", "rejected"
+
+# Fields a resend replaces. Survey answers are merged instead (never erased), and
+# created_at keeps the first arrival.
+CONTACT_UPDATE_FIELDS = [
+    "channel",
+    "direction",
+    "queue",
+    "agent",
+    "team",
+    "customer",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "transferred",
+    "resolved",
+    "callback_requested",
+    "topic",
+    "csat",
+    "nps",
+    "updated_at",
+]
+
+
+@dataclass
+class RecordResult:
+    index: int
+    status: str
+    external_id: str | None = None
+    errors: dict[str, list[str]] | None = None
+
+    def as_dict(self) -> dict:
+        result = {"index": self.index, "external_id": self.external_id, "status": self.status}
+        if self.errors:
+            result["errors"] = self.errors
+        return result
+
+
+@dataclass
+class IngestReport:
+    results: list[RecordResult] = field(default_factory=list)
+    queues_created: list[str] = field(default_factory=list)
+    agents_created: list[str] = field(default_factory=list)
+    answered_without_agent: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for result in self.results if result.status == status)
+
+    @property
+    def created(self) -> int:
+        return self.count(CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self.count(UPDATED)
+
+    @property
+    def rejected(self) -> int:
+        return self.count(REJECTED)
+
+    def merge(self, other: "IngestReport", offset: int = 0) -> None:
+        """Add a later batch's report; its indexes are shifted by `offset`."""
+        for result in other.results:
+            result.index += offset
+        self.results.extend(other.results)
+        self.queues_created.extend(other.queues_created)
+        self.agents_created.extend(other.agents_created)
+        self.answered_without_agent += other.answered_without_agent
+
+    def summary(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": self.rejected,
+            "queues_created": self.queues_created,
+            "agents_created": self.agents_created,
+            "answered_without_agent": self.answered_without_agent,
+        }
+
+
+def _chunks(items, size):
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _queues_by_name(wanted: dict[str, str], report: IngestReport) -> dict[str, Queue]:
+    """The queues named in a batch; unknown names are created with their channel's defaults."""
+    queues = {queue.name: queue for queue in Queue.objects.filter(name__in=list(wanted))}
+    missing = sorted(set(wanted) - set(queues))
+    if missing:
+        new = []
+        for name in missing:
+            service_level, short_abandon = CHANNEL_THRESHOLDS[Channel(wanted[name])]
+            new.append(
+                Queue(
+                    name=name,
+                    channel=wanted[name],
+                    service_level_seconds=service_level,
+                    short_abandon_seconds=short_abandon,
+                )
+            )
+        # Another batch may create the same queue at the same moment: let it win.
+        Queue.objects.bulk_create(new, ignore_conflicts=True)
+        queues.update({queue.name: queue for queue in Queue.objects.filter(name__in=missing)})
+        report.queues_created.extend(missing)
+    return queues
+
+
+def _agents_by_login(logins: set[str], report: IngestReport) -> dict[str, tuple[int, int | None]]:
+    """(agent id, team id) per login; unknown logins become inactive agents without a user."""
+    agents = dict(_agent_rows(logins))
+    missing = sorted(logins - set(agents))
+    if missing:
+        Agent.objects.bulk_create(
+            [Agent(login=login, active=False) for login in missing], ignore_conflicts=True
+        )
+        agents.update(_agent_rows(missing))
+        report.agents_created.extend(missing)
+    return agents
+
+
+def _agent_rows(logins):
+    for chunk in _chunks(sorted(logins), LOOKUP_BATCH):
+        for login, agent_id, team_id in Agent.objects.filter(login__in=chunk).values_list(
+            "login", "id", "team_id"
+        ):
+            yield login, (agent_id, team_id)
+
+
+def _existing_contacts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    existing = {}
+    for source, external_ids in by_source.items():
+        for chunk in _chunks(external_ids, LOOKUP_BATCH):
+            rows = Interaction.objects.filter(source=source, external_id__in=chunk).values(
+                "external_id", "agent_id", "team_id", "csat", "nps"
+            )
+            existing.update({(source, row["external_id"]): row for row in rows})
+    return existing
+
+
+def ingest_contacts(raw_records, *, default_source: str, only_source: str | None = None):
+    """Validate and upsert a batch of contact records; report per record.
+
+    `only_source`, when set, is the one source the caller may write (an API client
+    writes only its own system's records).
+    """
+    report = IngestReport()
+    valid: dict[tuple[str, str], tuple[int, dict]] = {}  # the last record per key wins
+    key_of: dict[int, tuple[str, str]] = {}
+    for index, raw in enumerate(raw_records):
+        values, errors = records.parse_contact(raw, default_source=default_source)
+        if not errors and only_source is not None and values["source"] != only_source:
+            errors = {"source": [f"You may only send records of source {only_source!r}."]}
+        external_id = values.get("external_id") or (
+            raw.get("external_id") if isinstance(raw, dict) else None
+        )
+        result = RecordResult(index=index, status=REJECTED, external_id=external_id)
+        report.results.append(result)
+        if errors:
+            result.errors = errors
+        else:
+            key_of[index] = (values["source"], values["external_id"])
+            valid[key_of[index]] = (index, values)
+    if valid:
+        with transaction.atomic():
+            existing = _upsert_contacts(valid, report)
+        # A key sent twice in one batch is one row: both records report its fate.
+        for index, key in key_of.items():
+            report.results[index].status = UPDATED if key in existing else CREATED
+    return report
+
+
+def _upsert_contacts(valid, report: IngestReport):
+    wanted_queues = {}
+    for _index, values in valid.values():
+        if values["queue"]:
+            wanted_queues.setdefault(values["queue"], values["channel"])
+    queues = _queues_by_name(wanted_queues, report)
+    agents = _agents_by_login({v["agent"] for _i, v in valid.values() if v["agent"]}, report)
+    existing = _existing_contacts(list(valid))
+
+    now = timezone.now()
+    rows = []
+    # Sorted keys: concurrent batches lock rows in the same order and cannot deadlock.
+    for key in sorted(valid):
+        _index, values = valid[key]
+        before = existing.get(key)
+        agent_id, team_id = agents.get(values["agent"], (None, None))
+        if before and before["agent_id"] == agent_id:
+            team_id = before["team_id"]  # the team stays the one captured at first ingest
+        if values["answered_at"] and agent_id is None:
+            report.answered_without_agent += 1
+        rows.append(
+            Interaction(
+                source=values["source"],
+                external_id=values["external_id"],
+                channel=values["channel"],
+                direction=values["direction"],
+                queue=queues.get(values["queue"]),
+                agent_id=agent_id,
+                team_id=team_id,
+                customer=values["customer"],
+                arrived_at=values["arrived_at"],
+                answered_at=values["answered_at"],
+                ended_at=values["ended_at"],
+                talk_seconds=values["talk_seconds"],
+                hold_seconds=values["hold_seconds"],
+                wrap_seconds=values["wrap_seconds"],
+                transferred=values["transferred"],
+                resolved=values["resolved"],
+                callback_requested=values["callback_requested"],
+                topic=values["topic"],
+                # A resend adds or replaces survey answers but never erases them.
+                csat=values["csat"] if values["csat"] is not None else (before or {}).get("csat"),
+                nps=values["nps"] if values["nps"] is not None else (before or {}).get("nps"),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    Interaction.objects.bulk_create(
+        rows,
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["source", "external_id"],
+        update_fields=CONTACT_UPDATE_FIELDS,
+    )
+    return existing
+
+
+def ingest_surveys(raw_records, *, default_source: str, only_source: str | None = None):
+    """Attach surveys that arrive after their contacts, keyed by (source, external_id)."""
+    report = IngestReport()
+    valid = {}
+    for index, raw in enumerate(raw_records):
+        values, errors = records.parse_survey(raw, default_source=default_source)
+        if not errors and only_source is not None and values["source"] != only_source:
+            errors = {"source": [f"You may only send surveys of source {only_source!r}."]}
+        result = RecordResult(index=index, status=REJECTED, external_id=values.get("external_id"))
+        report.results.append(result)
+        if errors:
+            result.errors = errors
+        else:
+            valid[index] = values
+    if not valid:
+        return report
+    with transaction.atomic():
+        keys = sorted({(v["source"], v["external_id"]) for v in valid.values()})
+        contacts = {}
+        for source in {source for source, _ in keys}:
+            ids = [external_id for s, external_id in keys if s == source]
+            for chunk in _chunks(ids, LOOKUP_BATCH):
+                for contact in Interaction.objects.filter(source=source, external_id__in=chunk):
+                    contacts[(source, contact.external_id)] = contact
+        with_survey = set(
+            Survey.objects.filter(interaction__in=list(contacts.values())).values_list(
+                "interaction_id", flat=True
+            )
+        )
+        surveys, changed = {}, {}
+        now = timezone.now()
+        for index, values in valid.items():
+            contact = contacts.get((values["source"], values["external_id"]))
+            result = report.results[index]
+            if contact is None:
+                result.errors = {
+                    "external_id": ["No contact with this source and external_id (yet)."]
+                }
+                continue
+            already = contact.pk in surveys or contact.pk in with_survey
+            result.status = UPDATED if already else CREATED
+            if values["csat"] is not None:
+                contact.csat = values["csat"]
+            if values["nps"] is not None:
+                contact.nps = values["nps"]
+            contact.updated_at = now
+            changed[contact.pk] = contact
+            surveys[contact.pk] = Survey(
+                interaction=contact,
+                csat=contact.csat,
+                nps=contact.nps,
+                comment=values["comment"],
+                answered_at=values["answered_at"],
+                created_at=now,
+                updated_at=now,
+            )
+        Survey.objects.bulk_create(
+            [surveys[pk] for pk in sorted(surveys)],
+            update_conflicts=True,
+            unique_fields=["interaction"],
+            update_fields=["csat", "nps", "comment", "answered_at", "updated_at"],
+        )
+        Interaction.objects.bulk_update(
+            [changed[pk] for pk in sorted(changed)], ["csat", "nps", "updated_at"]
+        )
+    return report
+
+
+def ingest_agent_events(raw_records):
+    """Store agent state changes; the same (agent, at) again replaces the state."""
+    report = IngestReport()
+    valid = {}
+    for index, raw in enumerate(raw_records):
+        values, errors = records.parse_agent_event(raw)
+        result = RecordResult(index=index, status=REJECTED, external_id=values.get("agent"))
+        report.results.append(result)
+        if errors:
+            result.errors = errors
+        else:
+            valid[index] = values
+    if not valid:
+        return report
+    with transaction.atomic():
+        agents = _agents_by_login({v["agent"] for v in valid.values()}, report)
+        keys = {(agents[v["agent"]][0], v["at"]) for v in valid.values()}
+        existing = set()
+        for agent_id in {agent_id for agent_id, _ in keys}:
+            moments = [at for a, at in keys if a == agent_id]
+            for chunk in _chunks(moments, LOOKUP_BATCH):
+                existing.update(
+                    (agent_id, at)
+                    for at in AgentStateEvent.objects.filter(
+                        agent_id=agent_id, at__in=chunk
+                    ).values_list("at", flat=True)
+                )
+        rows = {}
+        for index, values in valid.items():
+            key = (agents[values["agent"]][0], values["at"])
+            rows[key] = AgentStateEvent(agent_id=key[0], at=key[1], state=values["state"])
+            report.results[index].status = UPDATED if key in existing else CREATED
+        AgentStateEvent.objects.bulk_create(
+            [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1]))],
+            batch_size=UPSERT_BATCH,
+            update_conflicts=True,
+            unique_fields=["agent", "at"],
+            update_fields=["state", "received_at"],
+        )
+    return report
