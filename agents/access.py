@@ -133,3 +133,17 @@ def can_edit_team(user, team: Team) -> bool:
 
 def can_edit_agent(user, agent: Agent) -> bool:
     return editable_agents(user).filter(pk=agent.pk).exists()
+
+
+def can_ingest(user) -> bool:
+    """May send contacts, surveys and agent states: managers, admins, and system users
+    given the "Can add interaction" permission in the admin."""
+    return is_manager(user) or (
+        user.is_authenticated and user.has_perm("interactions.add_interaction")
+    )
+
+
+def ingest_source(user) -> str | None:
+    """The only source a user may write, None when any (admins). A system user's source
+    is its user name: each integration gets its own user and token."""
+    return None if is_admin(user) else user.get_username()

@@ -1,8 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
+from agents.api import AgentEventsView, AgentViewSet, TeamViewSet
 from contactcenter.views import healthz
+from interactions.api import ContactsView, QueueViewSet, SurveysView
+
+router = SimpleRouter(trailing_slash=True)
+router.register("queues", QueueViewSet, basename="queue")
+router.register("teams", TeamViewSet, basename="team")
+router.register("agents", AgentViewSet, basename="agent")
+
+api_v1 = [
+    path("contacts/", ContactsView.as_view(), name="contacts"),
+    path("surveys/", SurveysView.as_view(), name="surveys"),
+    path("agent-events/", AgentEventsView.as_view(), name="agent-events"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
 
 urlpatterns = [
     path("", include("kpis.urls")),
@@ -13,6 +31,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -1,0 +1,59 @@
+"""What every endpoint of API v1 shares: pagination, the batch envelope, permissions."""
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from agents import access
+
+# Records per POST: a PBX or CRM sends more as several requests. Large enough to keep
+# request overhead small, small enough for one transaction of a few seconds.
+MAX_BATCH = 5000
+
+
+class Pagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class CanIngest(BasePermission):
+    message = "Sending data needs the manager role or the 'Can add interaction' permission."
+
+    def has_permission(self, request, view):
+        return request.method not in ("POST", "PUT", "PATCH", "DELETE") or access.can_ingest(
+            request.user
+        )
+
+
+class BatchTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"At most {MAX_BATCH} records per request; send the rest in another."
+    default_code = "batch_too_large"
+
+
+def batch_records(data) -> list:
+    """One record (an object) or a list of them, within the limit."""
+    if isinstance(data, dict):
+        return [data]
+    if not isinstance(data, list):
+        raise ValidationError({"detail": "Send a JSON object or a list of objects."})
+    if not data:
+        raise ValidationError({"detail": "The list is empty: nothing to store."})
+    if len(data) > MAX_BATCH:
+        raise BatchTooLarge()
+    return data
+
+
+def batch_response(report) -> Response:
+    """200 when all were stored, 207 when some were rejected, 400 when all were."""
+    body = {**report.summary(), "results": [result.as_dict() for result in report.results]}
+    if report.rejected == 0:
+        code = status.HTTP_200_OK
+    elif report.rejected < len(report.results):
+        code = status.HTTP_207_MULTI_STATUS
+    else:
+        code = status.HTTP_400_BAD_REQUEST
+    return Response(body, status=code)

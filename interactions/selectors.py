@@ -1,0 +1,39 @@
+"""Reads of contacts, always starting from what the user may see."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from agents import access
+
+
+def local_day_start(day: date) -> datetime:
+    """Local midnight of `day` in the contact center's zone (TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def contacts_for(
+    user,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    queues=(),
+    agents=(),
+    teams=(),
+    channels=(),
+):
+    """The user's visible contacts, filtered; `start`/`end` are inclusive local dates."""
+    contacts = access.visible_interactions(user).select_related("queue", "agent", "team")
+    if start:
+        contacts = contacts.filter(arrived_at__gte=local_day_start(start))
+    if end:
+        contacts = contacts.filter(arrived_at__lt=local_day_start(end + timedelta(days=1)))
+    if queues:
+        contacts = contacts.filter(queue__name__in=queues)
+    if agents:
+        contacts = contacts.filter(agent__login__in=agents)
+    if teams:
+        contacts = contacts.filter(team__name__in=teams)
+    if channels:
+        contacts = contacts.filter(channel__in=channels)
+    return contacts.order_by("-arrived_at", "-id")
