@@ -21,7 +21,7 @@ COPY static ./static
 COPY manage.py ./
 RUN pip install -e . \
  && DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
- && mkdir -p /app/var && chown -R contactcenter /app/var
+ && mkdir -p /app/var/media && chown -R contactcenter /app/var
 
 USER contactcenter
 EXPOSE 8000

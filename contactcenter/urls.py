@@ -24,6 +24,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("kpis.urls")),
+    path("", include("interactions.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

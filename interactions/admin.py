@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from interactions.models import CostEntry, Interaction, Queue, Survey
+from interactions.models import CostEntry, ImportJob, Interaction, Queue, Survey
 
 
 @admin.register(Queue)
@@ -82,3 +82,13 @@ class CostEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Scope", ordering="team__name")
     def scope(self, entry):
         return entry.scope_label
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "format", "status", "dry_run", "created_by", "created_at"]
+    list_filter = ["status", "format", "dry_run"]
+    search_fields = ["original_name", "source"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["summary", "rejected_lines", "error", "started_at", "finished_at"]
+    ordering = ["-created_at"]

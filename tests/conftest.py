@@ -83,3 +83,18 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-dev-shm-usage",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to the test's own folder, never into var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_test_queue(worker_id):
+    """Tasks sent by tests go to a queue of this test process only: a `make run` worker
+    or a parallel test process (with its own database) never picks them up."""
+    from contactcenter.celery import app
+
+    app.conf.task_default_queue = f"contactcenter-test-{worker_id}"
