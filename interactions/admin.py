@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from interactions.models import CostEntry, ImportJob, Interaction, Queue, Survey
+from interactions.models import (
+    CostEntry,
+    ImportJob,
+    Interaction,
+    MissedOffer,
+    Queue,
+    QueueLogCursor,
+    Survey,
+)
 
 
 @admin.register(Queue)
@@ -92,3 +100,22 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_select_related = ["created_by"]
     readonly_fields = ["summary", "rejected_lines", "error", "started_at", "finished_at"]
     ordering = ["-created_at"]
+
+
+@admin.register(MissedOffer)
+class MissedOfferAdmin(admin.ModelAdmin):
+    list_display = ["at", "agent", "queue", "ring_seconds", "source"]
+    list_filter = ["queue", "source"]
+    search_fields = ["agent__login", "agent__display_name"]
+    list_select_related = ["agent", "queue"]
+    date_hierarchy = "at"
+    ordering = ["-at"]
+    show_full_result_count = False
+
+
+@admin.register(QueueLogCursor)
+class QueueLogCursorAdmin(admin.ModelAdmin):
+    list_display = ["path", "line_number", "offset", "inode", "updated_at"]
+    search_fields = ["path"]
+    readonly_fields = ["state"]
+    ordering = ["-updated_at"]

@@ -303,3 +303,58 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class MissedOffer(models.Model):
+    """A contact offered to an agent who did not take it (Asterisk's RINGNOANSWER)."""
+
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, related_name="missed_offers"
+    )
+    queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="missed_offers"
+    )
+    at = models.DateTimeField()
+    source = models.CharField(max_length=64)
+    ring_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "queue", "at"], name="missed_offer_unique"),
+            models.CheckConstraint(
+                condition=Q(ring_seconds__gte=0), name="missed_offer_ring_non_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "at"])]
+
+    def __str__(self):
+        return f"{self.agent} missed {self.queue} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class QueueLogCursor(models.Model):
+    """How far the queue_log reader got in one file, and the calls still open there.
+
+    A file is known by its device and inode (a rotated file keeps them under its new
+    name) and by its first bytes (a recycled inode starts with other lines).
+    """
+
+    path = models.CharField(max_length=1024)
+    device = models.BigIntegerField()
+    inode = models.BigIntegerField()
+    head = models.CharField(max_length=256, blank=True, help_text="The file's first line.")
+    offset = models.BigIntegerField(default=0)
+    line_number = models.BigIntegerField(default=0)
+    state = models.JSONField(default=dict, blank=True, help_text="Open calls and agent states.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "inode", "head"], name="queue_log_cursor_file"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.path} at line {self.line_number}"
