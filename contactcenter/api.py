@@ -1,7 +1,7 @@
 """What every endpoint of API v1 shares: pagination, the batch envelope, permissions."""
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -39,21 +39,21 @@ def batch_records(data) -> list:
     if isinstance(data, dict):
         return [data]
     if not isinstance(data, list):
-        raise ValidationError({"detail": "Send a JSON object or a list of objects."})
+        raise ParseError("Send a JSON object or a list of objects.")
     if not data:
-        raise ValidationError({"detail": "The list is empty: nothing to store."})
+        raise ParseError("The list is empty: nothing to store.")
     if len(data) > MAX_BATCH:
         raise BatchTooLarge()
     return data
 
 
 def batch_response(report) -> Response:
-    """200 when all were stored, 207 when some were rejected, 400 when all were."""
+    """200 when all were stored, 207 when some were rejected, 422 when all were."""
     body = {**report.summary(), "results": [result.as_dict() for result in report.results]}
     if report.rejected == 0:
         code = status.HTTP_200_OK
     elif report.rejected < len(report.results):
         code = status.HTTP_207_MULTI_STATUS
     else:
-        code = status.HTTP_400_BAD_REQUEST
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return Response(body, status=code)

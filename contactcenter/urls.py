@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from agents.api import AgentEventsView, AgentViewSet, TeamViewSet
-from contactcenter.views import healthz
+from contactcenter.views import healthz, not_found
 from interactions.api import ContactsView, QueueViewSet, SurveysView
 
 router = SimpleRouter(trailing_slash=True)
@@ -35,6 +35,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = not_found
 
 admin.site.site_header = "contactcenter administration"
 admin.site.site_title = "contactcenter admin"

@@ -15,6 +15,7 @@ from interactions.models import Channel
 from interactions.serializers import (
     ContactInSerializer,
     ContactSerializer,
+    ErrorSerializer,
     IngestResponseSerializer,
     QueueSerializer,
     SurveyInSerializer,
@@ -23,8 +24,11 @@ from interactions.serializers import (
 INGEST_RESPONSES = {
     200: IngestResponseSerializer,
     207: OpenApiResponse(IngestResponseSerializer, description="Some records were rejected."),
-    400: OpenApiResponse(IngestResponseSerializer, description="Every record was rejected."),
-    413: OpenApiResponse(description="More records than the limit in one request."),
+    400: OpenApiResponse(ErrorSerializer, description="Not JSON, not a list, or an empty list."),
+    413: OpenApiResponse(
+        ErrorSerializer, description="More records than the limit in one request."
+    ),
+    422: OpenApiResponse(IngestResponseSerializer, description="Every record was rejected."),
 }
 
 CONTACT_FILTERS = [

@@ -54,8 +54,8 @@ def text(value, *, required=False, max_length=MAX_TEXT) -> str:
         if required:
             raise FieldError("This field is required.")
         return ""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise FieldError("Expected text.")
+    if not isinstance(value, str):
+        raise FieldError(f"Expected text (got {type(value).__name__}).")
     value = str(value).strip()
     if len(value) > max_length:
         raise FieldError(f"At most {max_length} characters (got {len(value)}).")

@@ -54,6 +54,10 @@ class RecordResultSerializer(serializers.Serializer):
     )
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class IngestResponseSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()

@@ -183,9 +183,9 @@ def ingest_contacts(raw_records, *, default_source: str, only_source: str | None
         values, errors = records.parse_contact(raw, default_source=default_source)
         if not errors and only_source is not None and values["source"] != only_source:
             errors = {"source": [f"You may only send records of source {only_source!r}."]}
-        external_id = values.get("external_id") or (
-            raw.get("external_id") if isinstance(raw, dict) else None
-        )
+        # A rejected record still names itself when its id at least is text.
+        raw_id = raw.get("external_id") if isinstance(raw, dict) else None
+        external_id = values.get("external_id") or (raw_id if isinstance(raw_id, str) else None)
         result = RecordResult(index=index, status=REJECTED, external_id=external_id)
         report.results.append(result)
         if errors:

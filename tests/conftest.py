@@ -92,9 +92,10 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _celery_test_queue(worker_id):
+def _celery_test_queue():
     """Tasks sent by tests go to a queue of this test process only: a `make run` worker
     or a parallel test process (with its own database) never picks them up."""
     from contactcenter.celery import app
 
-    app.conf.task_default_queue = f"contactcenter-test-{worker_id}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    app.conf.task_default_queue = f"contactcenter-test-{worker}"

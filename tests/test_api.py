@@ -78,9 +78,9 @@ def test_partial_batch_answers_207_and_keeps_the_good_records(pbx):
     assert list(Interaction.objects.values_list("external_id", flat=True)) == ["ok"]
 
 
-def test_all_rejected_answers_400_with_reasons(pbx):
+def test_all_rejected_answers_422_with_reasons(pbx):
     response = pbx.post("/api/v1/contacts/", [record(channel="pigeon")], format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "channel" in response.json()["results"][0]["errors"]
 
 
@@ -109,7 +109,7 @@ def test_huge_batch_is_refused_whole(pbx):
 def test_system_cannot_write_another_systems_records(pbx):
     InteractionFactory(source="crm", external_id="c1", talk_seconds=99)
     response = pbx.post("/api/v1/contacts/", record(source="crm"), format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert Interaction.objects.get(source="crm").talk_seconds == 99
 
 
