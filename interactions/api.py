@@ -46,9 +46,19 @@ def _date_param(params, name) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValidationError({name: [f"Expected a date as YYYY-MM-DD (got {value!r})."]}) from None
+    if not 1900 <= day.year <= 2999:
+        raise ValidationError({name: ["The year must lie between 1900 and 2999."]})
+    return day
+
+
+def _text_params(params, name) -> list[str]:
+    values = params.getlist(name)
+    if any("\x00" in value for value in values):
+        raise ValidationError({name: ["Text may not contain NUL characters."]})
+    return values
 
 
 class ContactsView(generics.ListAPIView):
@@ -70,9 +80,9 @@ class ContactsView(generics.ListAPIView):
             self.request.user,
             start=_date_param(params, "start"),
             end=_date_param(params, "end"),
-            queues=params.getlist("queue"),
-            agents=params.getlist("agent"),
-            teams=params.getlist("team"),
+            queues=_text_params(params, "queue"),
+            agents=_text_params(params, "agent"),
+            teams=_text_params(params, "team"),
             channels=channels,
         )
 

@@ -6,7 +6,7 @@ was wrong, so a batch can keep its good records and name the bad ones precisely.
 """
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from agents.models import AgentState
@@ -56,7 +56,9 @@ def text(value, *, required=False, max_length=MAX_TEXT) -> str:
         return ""
     if not isinstance(value, str):
         raise FieldError(f"Expected text (got {type(value).__name__}).")
-    value = str(value).strip()
+    value = value.strip()
+    if "\x00" in value:
+        raise FieldError("Text may not contain NUL characters.")
     if len(value) > max_length:
         raise FieldError(f"At most {max_length} characters (got {len(value)}).")
     return value
@@ -93,7 +95,8 @@ def moment(value, *, required=False) -> datetime | None:
         raise FieldError("The time needs its UTC offset, e.g. +00:00 or Z.")
     if not 1900 <= parsed.year <= 2999:
         raise FieldError("The year must lie between 1900 and 2999.")
-    return parsed
+    # Stored in UTC: databases refuse some offsets Python accepts (up to ±23:59).
+    return parsed.astimezone(UTC)
 
 
 def seconds(value) -> float:

@@ -159,6 +159,8 @@ def test_contact_list_is_scoped_filtered_and_paginated(supervisor_a, agent_a, ag
 
     assert client.get("/api/v1/contacts/?start=03/02/2026").status_code == 400
     assert client.get("/api/v1/contacts/?channel=fax").status_code == 400
+    assert client.get("/api/v1/contacts/?team=a%00b").status_code == 400
+    assert client.get("/api/v1/contacts/?end=9999-12-31").status_code == 400
 
     client.force_authenticate(agent_b.user)
     assert [row["agent"] for row in client.get("/api/v1/contacts/").json()["results"]] == ["B-1"]

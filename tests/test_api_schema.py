@@ -3,7 +3,9 @@ response that breaks it (schemathesis, bounded in examples)."""
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.management import call_command
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -25,8 +27,14 @@ def test_schema_validates(tmp_path):
 
 @pytest.fixture
 def token(db):
+    """An admin's token. Requests go straight into the WSGI app, so, as Django's test
+    client does, the test's connection is kept open across them."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     user = UserFactory(username="schemathesis", is_staff=True, is_superuser=True)
-    return Token.objects.create(user=user).key
+    yield Token.objects.create(user=user).key
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -135,6 +135,8 @@ def test_answered_contact_without_agent_is_kept_and_counted():
         ({"topic": "x" * 256}, "topic", "At most 255"),
         ({"external_id": "x" * 129}, "external_id", "At most 128"),
         ({"colour": "red"}, "non_field_errors", "Unknown field"),
+        ({"customer": "a\x00b"}, "customer", "NUL"),
+        ({"agent": 42}, "agent", "Expected text"),
     ],
 )
 def test_bad_record_is_rejected_with_the_field_named_and_the_rest_kept(fields, field, message):
