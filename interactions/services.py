@@ -10,7 +10,7 @@ created and reported, the team captured at ingest, survey answers never erased, 
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.models import Agent, AgentStateEvent
@@ -20,6 +20,8 @@ from interactions.models import CHANNEL_THRESHOLDS, Channel, Interaction, Queue,
 # Rows per INSERT ... ON CONFLICT statement: big enough to amortise the round trip,
 # small enough to stay far below SQLite's limit on bound parameters (19 fields a row).
 UPSERT_BATCH = 500
+# Rows per unnest() upsert on PostgreSQL: one statement of 19 arrays, no parameter limit.
+UPSERT_BATCH_POSTGRESQL = 5000
 # Keys per `IN (...)` lookup of existing rows.
 LOOKUP_BATCH = 1000
 
@@ -223,40 +225,74 @@ def _upsert_contacts(valid, report: IngestReport):
         if values["answered_at"] and agent_id is None:
             report.answered_without_agent += 1
         rows.append(
-            Interaction(
-                source=values["source"],
-                external_id=values["external_id"],
-                channel=values["channel"],
-                direction=values["direction"],
-                queue=queues.get(values["queue"]),
-                agent_id=agent_id,
-                team_id=team_id,
-                customer=values["customer"],
-                arrived_at=values["arrived_at"],
-                answered_at=values["answered_at"],
-                ended_at=values["ended_at"],
-                talk_seconds=values["talk_seconds"],
-                hold_seconds=values["hold_seconds"],
-                wrap_seconds=values["wrap_seconds"],
-                transferred=values["transferred"],
-                resolved=values["resolved"],
-                callback_requested=values["callback_requested"],
-                topic=values["topic"],
+            {
+                "source": values["source"],
+                "external_id": values["external_id"],
+                "channel": values["channel"],
+                "direction": values["direction"],
+                "queue_id": queues[values["queue"]].pk if values["queue"] else None,
+                "agent_id": agent_id,
+                "team_id": team_id,
+                "customer": values["customer"],
+                "arrived_at": values["arrived_at"],
+                "answered_at": values["answered_at"],
+                "ended_at": values["ended_at"],
+                "talk_seconds": values["talk_seconds"],
+                "hold_seconds": values["hold_seconds"],
+                "wrap_seconds": values["wrap_seconds"],
+                "transferred": values["transferred"],
+                "resolved": values["resolved"],
+                "callback_requested": values["callback_requested"],
+                "topic": values["topic"],
                 # A resend adds or replaces survey answers but never erases them.
-                csat=values["csat"] if values["csat"] is not None else (before or {}).get("csat"),
-                nps=values["nps"] if values["nps"] is not None else (before or {}).get("nps"),
-                created_at=now,
-                updated_at=now,
-            )
+                "csat": values["csat"]
+                if values["csat"] is not None
+                else (before or {}).get("csat"),
+                "nps": values["nps"] if values["nps"] is not None else (before or {}).get("nps"),
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-    Interaction.objects.bulk_create(
-        rows,
-        batch_size=UPSERT_BATCH,
-        update_conflicts=True,
-        unique_fields=["source", "external_id"],
-        update_fields=CONTACT_UPDATE_FIELDS,
-    )
+    _upsert_rows(rows)
     return existing
+
+
+def _upsert_rows(rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, in batches.
+
+    On PostgreSQL the rows go as one array per column through unnest(): a fixed, short
+    statement instead of one bound parameter per cell, about twice as fast as the ORM's
+    bulk_create for the same upsert. Elsewhere (SQLite) the ORM's upsert does it.
+    """
+    if connection.vendor != "postgresql":
+        Interaction.objects.bulk_create(
+            [Interaction(**row) for row in rows],
+            batch_size=UPSERT_BATCH,
+            update_conflicts=True,
+            unique_fields=["source", "external_id"],
+            update_fields=CONTACT_UPDATE_FIELDS,
+        )
+        return
+    fields = [Interaction._meta.get_field(name) for name in rows[0]] if rows else []
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    updates = ", ".join(
+        f"{quoted} = EXCLUDED.{quoted}"
+        for quoted in (
+            connection.ops.quote_name(Interaction._meta.get_field(name).column)
+            for name in CONTACT_UPDATE_FIELDS
+        )
+    )
+    # Identifiers come from the model, every value is a bound parameter.
+    table = connection.ops.quote_name(Interaction._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+        f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}"
+    )
+    names = list(rows[0]) if rows else []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, UPSERT_BATCH_POSTGRESQL):
+            cursor.execute(sql, [[row[name] for row in chunk] for name in names])
 
 
 def ingest_surveys(raw_records, *, default_source: str, only_source: str | None = None):

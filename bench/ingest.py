@@ -1,0 +1,242 @@
+"""Ingest benchmark: CSV import and bulk API beside PostgreSQL's own COPY of the same rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/contactcenter python bench/ingest.py
+
+Uses its own database (<name>_bench, created and migrated here, dropped at the end), so
+it never touches real data. Prints a Markdown table for docs/benchmarks.md.
+"""
+
+import argparse
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COLUMNS = [
+    "external_id",
+    "channel",
+    "queue",
+    "agent",
+    "customer",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "transferred",
+    "resolved",
+    "topic",
+    "csat",
+]
+QUEUES = ["Billing", "Tech Support", "Sales", "Chat", "Email"]
+
+
+def generated_rows(count: int):
+    """Deterministic, realistic-looking contacts: one every 30 s, 60 agents, 5 queues."""
+    base = 1_767_225_600  # 2026-01-01T00:00:00Z
+    for n in range(count):
+        arrived = base + n * 30
+        answered = arrived + (n * 7) % 45
+        ended = answered + 120 + (n * 13) % 400
+        yield [
+            f"b{n}",
+            "chat" if n % 5 == 3 else "voice",
+            QUEUES[n % 5],
+            f"agent{n % 60:02d}",
+            f"C{(n * 7919) % 50000:06d}",
+            _iso(arrived),
+            _iso(answered),
+            _iso(ended),
+            str(ended - answered - 30),
+            "10",
+            "20",
+            "true" if n % 17 == 0 else "false",
+            "" if n % 9 == 0 else ("true" if n % 4 else "false"),
+            "billing",
+            str(1 + n % 5) if n % 4 == 0 else "",
+        ]
+
+
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def write_csv(path: Path, count: int):
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows(generated_rows(count))
+
+
+def setup_django(bench_url: str):
+    # Production settings: with DEBUG on, Django keeps every query in memory.
+    os.environ.update(
+        DATABASE_URL=bench_url,
+        DEBUG="0",
+        SECRET_KEY="bench-only-" + "x" * 50,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="0",
+        STATIC_ROOT=tempfile.gettempdir() + "/contactcenter-bench-static",
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
+    import django
+
+    django.setup()
+
+
+def reset_contacts():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE interactions_survey, interactions_interaction, interactions_queue, "
+            "agents_agent RESTART IDENTITY CASCADE"
+        )
+
+
+def bench_copy(csv_path: Path) -> float:
+    """PostgreSQL's COPY of the same file into a table shaped like ours (reference)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute(
+            "CREATE TABLE bench_copy (external_id varchar(128) PRIMARY KEY, channel varchar(16), "
+            "queue varchar(255), agent varchar(255), customer varchar(255), arrived_at timestamptz, "
+            "answered_at timestamptz, ended_at timestamptz, talk_seconds double precision, "
+            "hold_seconds double precision, wrap_seconds double precision, transferred boolean, "
+            "resolved boolean, topic varchar(255), csat smallint)"
+        )
+        started = time.perf_counter()
+        with (
+            csv_path.open("rb") as data,
+            cursor.copy(
+                "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true, NULL '')"
+            ) as copy,
+        ):
+            while chunk := data.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+    return elapsed
+
+
+def bench_csv_import(csv_path: Path) -> float:
+    from interactions import imports
+
+    reset_contacts()
+    started = time.perf_counter()
+    with csv_path.open("rb") as binary:
+        summary = imports.import_contacts(binary, source="bench")
+    elapsed = time.perf_counter() - started
+    assert summary.rejected == 0, summary.rejected_lines[:3]
+    return elapsed
+
+
+def bench_api(count: int, batch: int) -> float:
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    reset_contacts()
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    records = [
+        {key: value for key, value in zip(COLUMNS, row, strict=True) if value != ""}
+        for row in generated_rows(count)
+    ]
+    for record in records:
+        for key in ("talk_seconds", "hold_seconds", "wrap_seconds"):
+            record[key] = float(record[key])
+        for key in ("transferred", "resolved"):
+            if key in record:
+                record[key] = record[key] == "true"
+        if "csat" in record:
+            record["csat"] = int(record["csat"])
+    bodies = [records[i : i + batch] for i in range(0, count, batch)]
+    started = time.perf_counter()
+    for body in bodies:
+        response = client.post("/api/v1/contacts/", body, format="json")
+        assert response.status_code == 200, response.content[:300]
+    return time.perf_counter() - started
+
+
+def peak_memory_of_import(csv_path: Path, bench_url: str) -> float:
+    """Peak RSS in MiB of a separate process importing the file."""
+    code = (
+        f"import resource, sys; sys.path.insert(0, {str(ROOT)!r}); import bench.ingest as b; "
+        f"b.setup_django({bench_url!r}); b.bench_csv_import(__import__('pathlib').Path({str(csv_path)!r})); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    return int(output.strip().splitlines()[-1]) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--api-batch", type=int, default=5000)
+    parser.add_argument("--memory-rows", type=int, nargs=2, default=[100_000, 1_000_000])
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark is about PostgreSQL.")
+    base, _, name = url.rpartition("/")
+    bench_url = f"{base}/{name}_bench"
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+        admin.execute(f'CREATE DATABASE "{name}_bench"')
+    try:
+        setup_django(bench_url)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        with tempfile.TemporaryDirectory() as folder:
+            csv_path = Path(folder) / "contacts.csv"
+            write_csv(csv_path, args.rows)
+            copy_s = bench_copy(csv_path)
+            csv_s = bench_csv_import(csv_path)
+            api_s = bench_api(args.rows, args.api_batch)
+            print(f"\n{args.rows:,} contacts on PostgreSQL, {os.cpu_count()} cores\n")
+            print("| path | seconds | rows/s | x COPY |")
+            print("|---|---:|---:|---:|")
+            for label, seconds in [
+                ("PostgreSQL COPY into a plain table (reference)", copy_s),
+                ("CSV import (`import_contacts`)", csv_s),
+                (f"bulk API, {args.api_batch:,} per request", api_s),
+            ]:
+                print(
+                    f"| {label} | {seconds:.2f} | {args.rows / seconds:,.0f} | {seconds / copy_s:.1f} |"
+                )
+            if not args.skip_memory:
+                print("\n| CSV rows | peak RSS of the import process (MiB) |\n|---:|---:|")
+                for rows in args.memory_rows:
+                    write_csv(csv_path, rows)
+                    print(f"| {rows:,} | {peak_memory_of_import(csv_path, bench_url):.0f} |")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+    main()
