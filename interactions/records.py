@@ -7,7 +7,6 @@ was wrong, so a batch can keep its good records and name the bad ones precisely.
 
 import math
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 
 from agents.models import AgentState
 from interactions.models import MAX_DURATION_SECONDS, Channel, Direction
@@ -109,8 +108,8 @@ def seconds(value) -> float:
         number = float(value)
     elif isinstance(value, str):
         try:
-            number = float(Decimal(value.strip()))
-        except (InvalidOperation, ValueError):
+            number = float(value)  # accepts surrounding spaces; "inf"/"nan" fail below
+        except ValueError:
             raise FieldError(f"Expected a number of seconds (got {value!r}).") from None
     else:
         raise FieldError("Expected a number of seconds.")
@@ -165,34 +164,42 @@ def _collect(raw: dict, parsers: dict) -> tuple[dict, dict[str, list[str]]]:
     return values, errors
 
 
+CHANNELS = tuple(Channel.values)
+DIRECTIONS = tuple(Direction.values)
+AGENT_STATES = tuple(AgentState.values)
+
+# One parser per contact field, built once (this runs for every record of every import).
+CONTACT_PARSERS = {
+    "external_id": lambda v: text(v, required=True, max_length=128),
+    "source": lambda v: text(v, max_length=64),
+    "channel": lambda v: choice(v, CHANNELS),
+    "direction": lambda v: choice(v, DIRECTIONS, default=Direction.INBOUND.value),
+    "queue": text,
+    "agent": text,
+    "customer": text,
+    "arrived_at": lambda v: moment(v, required=True),
+    "answered_at": moment,
+    "ended_at": moment,
+    "talk_seconds": seconds,
+    "hold_seconds": seconds,
+    "wrap_seconds": seconds,
+    "transferred": lambda v: flag(v, default=False),
+    "resolved": lambda v: flag(v, default=None),
+    "callback_requested": lambda v: flag(v, default=False),
+    "topic": text,
+    "csat": lambda v: score(v, 1, 5),
+    "nps": lambda v: score(v, 0, 10),
+}
+assert tuple(CONTACT_PARSERS) == CONTACT_FIELDS
+
+
 def parse_contact(raw, *, default_source: str) -> tuple[dict, dict[str, list[str]]]:
     """Clean values of one contact record, and the errors per field (empty when valid)."""
     if not isinstance(raw, dict):
         return {}, {"non_field_errors": ["Expected an object with the contact's fields."]}
-    values, errors = _collect(
-        raw,
-        {
-            "external_id": lambda v: text(v, required=True, max_length=128),
-            "source": lambda v: text(v, max_length=64) or default_source,
-            "channel": lambda v: choice(v, Channel.values),
-            "direction": lambda v: choice(v, Direction.values, default=Direction.INBOUND),
-            "queue": text,
-            "agent": text,
-            "customer": text,
-            "arrived_at": lambda v: moment(v, required=True),
-            "answered_at": moment,
-            "ended_at": moment,
-            "talk_seconds": seconds,
-            "hold_seconds": seconds,
-            "wrap_seconds": seconds,
-            "transferred": lambda v: flag(v, default=False),
-            "resolved": lambda v: flag(v, default=None),
-            "callback_requested": lambda v: flag(v, default=False),
-            "topic": text,
-            "csat": lambda v: score(v, 1, 5),
-            "nps": lambda v: score(v, 0, 10),
-        },
-    )
+    values, errors = _collect(raw, CONTACT_PARSERS)
+    if "source" in values and not values["source"]:
+        values["source"] = default_source
     if values.get("direction") == Direction.INBOUND and "queue" in values and not values["queue"]:
         errors.setdefault("queue", []).append("An inbound contact needs its queue.")
     arrived, answered, ended = (values.get(f) for f in ("arrived_at", "answered_at", "ended_at"))
@@ -231,7 +238,7 @@ def parse_agent_event(raw) -> tuple[dict, dict[str, list[str]]]:
         raw,
         {
             "agent": lambda v: text(v, required=True),
-            "state": lambda v: choice(v, AgentState.values),
+            "state": lambda v: choice(v, AGENT_STATES),
             "at": lambda v: moment(v, required=True),
         },
     )
