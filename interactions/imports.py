@@ -36,6 +36,7 @@ class Line:
     skipped: str | None = None  # why this line is not a contact
     rejected: str | None = None  # why this contact cannot be read
     adjusted: bool = False
+    external_id: str = ""  # of a rejected line, when the line names it
 
 
 @dataclass
@@ -201,11 +202,14 @@ class AnonymousBankTsv:
             record["arrived_at"] = self._moment(day, row["q_start"], entry)
             record["ended_at"] = self._moment(day, row["q_exit"], entry)
             return Line(number, record=record)
+        external_id = record["external_id"]
         if outcome != "AGENT":
-            return Line(number, rejected=f"Unknown outcome {outcome!r}.")
+            return Line(number, rejected=f"Unknown outcome {outcome!r}.", external_id=external_id)
         if row["ser_start"] == row["ser_exit"] == "0:00:00" and int(row["ser_time"]) == 0:
             return Line(
-                number, rejected="Answered, but its service times were never recorded (0:00:00)."
+                number,
+                rejected="Answered, but its service times were never recorded (0:00:00).",
+                external_id=external_id,
             )
         answered = self._moment(day, row["ser_start"], entry)
         arrived = self._moment(day, row["q_start"], entry) if queued else answered
@@ -216,6 +220,7 @@ class AnonymousBankTsv:
                 return Line(
                     number,
                     rejected=f"Service began {early:.0f} s before the call entered the queue.",
+                    external_id=external_id,
                 )
             answered, adjusted = arrived, True
         server = row["server"].strip()
@@ -255,10 +260,7 @@ def import_contacts(
     source = source or adapter.default_source
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     try:
-        with transaction.atomic():
-            _import_lines(adapter.lines(text), summary, source, binary, total_bytes, progress)
-            if dry_run:
-                transaction.set_rollback(True)
+        _import_lines(adapter.lines(text), summary, source, binary, total_bytes, progress, dry_run)
     except UnicodeDecodeError as error:
         raise ImportFileError(f"The file is not UTF-8 text ({error.reason}).") from None
     finally:
@@ -266,23 +268,23 @@ def import_contacts(
     return summary
 
 
-def _import_lines(lines, summary, source, binary, total_bytes, progress):
+def _import_lines(lines, summary, source, binary, total_bytes, progress, dry_run):
     batch: list[Line] = []
     for line in lines:
         summary.lines += 1
         if line.skipped:
             summary.skipped[line.skipped] += 1
         elif line.rejected:
-            summary.rejected_lines.append((line.number, "", line.rejected))
+            summary.rejected_lines.append((line.number, line.external_id, line.rejected))
         else:
             batch.append(line)
             if len(batch) >= IMPORT_BATCH:
-                _ingest(batch, summary, source)
+                _ingest(batch, summary, source, dry_run)
                 batch = []
                 if progress:
                     progress(summary, binary.tell(), total_bytes)
     if batch:
-        _ingest(batch, summary, source)
+        _ingest(batch, summary, source, dry_run)
     summary.rejected_lines.sort()
     if summary.lines == 0:
         raise ImportFileError("The file has a header but no rows.")
@@ -290,8 +292,16 @@ def _import_lines(lines, summary, source, binary, total_bytes, progress):
         progress(summary, total_bytes or binary.tell(), total_bytes)
 
 
-def _ingest(batch: list[Line], summary: ImportSummary, source: str):
-    report = services.ingest_contacts([line.record for line in batch], default_source=source)
+def _ingest(batch: list[Line], summary: ImportSummary, source: str, dry_run: bool):
+    """One batch, one transaction: progress written between batches is visible at once.
+
+    A dry run rolls each batch back, so a key repeated in a later batch of the same file
+    reports "created" again.
+    """
+    with transaction.atomic():
+        report = services.ingest_contacts([line.record for line in batch], default_source=source)
+        if dry_run:
+            transaction.set_rollback(True)
     for line, result in zip(batch, report.results, strict=True):
         if result.status == services.CREATED:
             summary.created += 1

@@ -122,7 +122,7 @@ def test_the_real_bank_month_imports_with_the_readme_counts():
     reasons = [reason for _line, _id, reason in summary.rejected_lines]
     assert sum("never recorded" in reason for reason in reasons) == 50
     assert sum("before the call entered the queue" in reason for reason in reasons) == 4
-    assert all(line > 1 for line, _id, _reason in summary.rejected_lines)
+    assert all(line > 1 and external_id for line, external_id, _ in summary.rejected_lines)
     assert Interaction.objects.count() == 31_040
     assert set(Interaction.objects.values_list("source", flat=True).distinct()) == {
         "anonymous-bank"
