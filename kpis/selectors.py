@@ -1,10 +1,24 @@
-"""Reads for the pages of the kpis app."""
+"""Reads for the kpis app: KPI series from the rollup tables, never from raw contacts."""
 
-from django.db.models import Count, Max, Min, Q
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate, TruncHour, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from agents import access
-from agents.models import AgentStateEvent
+from agents.models import Agent, AgentStateEvent, Team
+from interactions.models import CostEntry, Queue
+from kpis import definitions
+from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval
 from scheduling.models import Shift
+
+GRANULARITIES = ("interval", "hour", "day", "week", "month", "total")
+GROUPS = ("queue", "team", "agent", "channel")
+INTRADAY = ("interval", "hour")
 
 
 def database_overview(user) -> dict:
@@ -30,3 +44,266 @@ def database_overview(user) -> dict:
         "state_events": AgentStateEvent.objects.filter(agent__in=agents).count(),
         "shifts": Shift.objects.filter(agent__in=agents).count(),
     }
+
+
+@dataclass
+class SeriesRequest:
+    start: date
+    end: date
+    granularity: str = "total"
+    group_by: str | None = None
+    queues: tuple = ()
+    teams: tuple = ()
+    agents: tuple = ()
+    channels: tuple = ()
+    kpis: tuple | None = None
+
+
+def _zone():
+    return timezone.get_default_timezone()
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+def period_starts(request: SeriesRequest) -> list[datetime]:
+    """Every period of the range, in local time, so a series has no gaps."""
+    zone = _zone()
+    first, after = _local_midnight(request.start), _local_midnight(request.end + timedelta(days=1))
+    if request.granularity == "total":
+        return [first]
+    if request.granularity in INTRADAY:
+        step = timedelta(minutes=15 if request.granularity == "interval" else 60)
+        moment, end, starts = first.astimezone(UTC), after.astimezone(UTC), []
+        while moment < end:
+            starts.append(moment.astimezone(zone))
+            moment += step
+        return starts
+    days = [
+        request.start + timedelta(days=n) for n in range((request.end - request.start).days + 1)
+    ]
+    if request.granularity == "week":
+        days = sorted({day - timedelta(days=day.weekday()) for day in days})
+    elif request.granularity == "month":
+        days = sorted({day.replace(day=1) for day in days})
+    return [_local_midnight(day) for day in days]
+
+
+def _scope(user, rows, *, has_team=True, has_agent=True):
+    """Limit rollup rows to what the user may see."""
+    if access.is_manager(user):
+        return rows
+    condition = Q(pk__in=[])
+    if access.is_supervisor(user) and has_team:
+        condition |= Q(team__in=access.visible_teams(user))
+    if access.is_agent(user) and has_agent:
+        agent = access.agent_of(user)
+        if agent is not None:
+            condition |= Q(agent=agent)
+    return rows.filter(condition)
+
+
+def _filtered(rows, request: SeriesRequest, *, fields: set[str]):
+    filters = {
+        "queue": ("queue__name__in", request.queues),
+        "team": ("team__name__in", request.teams),
+        "agent": ("agent__login__in", request.agents),
+        "channel": ("channel__in", request.channels),
+    }
+    for name, (lookup, values) in filters.items():
+        if values:
+            if name not in fields:
+                return rows.none()  # this table cannot answer a filter on that dimension
+            rows = rows.filter(**{lookup: list(values)})
+    return rows
+
+
+def _period_expression(request: SeriesRequest, field: str, day_table: bool):
+    zone = _zone()
+    if request.granularity == "interval":
+        return F(field)
+    if request.granularity == "hour":
+        return TruncHour(field, tzinfo=zone)
+    if day_table:
+        return {"day": F(field), "week": TruncWeek(field), "month": TruncMonth(field)}[
+            request.granularity
+        ]
+    return {"day": TruncDate(field, tzinfo=zone), "week": TruncWeek(field, tzinfo=zone),
+            "month": TruncMonth(field, tzinfo=zone)}[request.granularity]  # fmt: skip
+
+
+def _as_local_start(value) -> datetime:
+    if isinstance(value, datetime):
+        return (
+            value.astimezone(_zone()) if timezone.is_aware(value) else value.replace(tzinfo=_zone())
+        )
+    return _local_midnight(value)
+
+
+def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
+    """Summed components per (period, group) in SQL."""
+    sums = {
+        name: (Max(name) if name in definitions.MAX_COMPONENTS else Sum(name)) for name in names
+    }
+    keys = []
+    if request.granularity != "total":
+        rows = rows.annotate(period=_period_expression(request, time_field, day_table))
+        keys.append("period")
+    if request.group_by:
+        keys.append(f"{request.group_by}_id" if request.group_by != "channel" else "channel")
+    if not keys:  # one total: values() without fields would group by every column
+        return {(None, None): rows.aggregate(**sums)}
+    result = {}
+    for row in rows.values(*keys).annotate(**sums).order_by():
+        period = _as_local_start(row["period"]) if "period" in row else None
+        group = row.get(keys[-1]) if request.group_by else None
+        result[(period, group)] = {name: row[name] for name in names}
+    return result
+
+
+def _contact_source(request: SeriesRequest):
+    """The smallest rollup table that has the dimensions the request needs."""
+    needs = {request.group_by} if request.group_by else set()
+    needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
+              ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
+    if request.granularity in INTRADAY:
+        return (
+            ContactInterval.objects.all(),
+            "interval_start",
+            False,
+            {"queue", "team", "agent", "channel"},
+        )
+    if "agent" not in needs:
+        return ContactDay.objects.all(), "day", True, {"queue", "team", "channel"}
+    if needs <= {"agent", "team"}:
+        return AgentDay.objects.all(), "day", True, {"agent", "team"}
+    return (
+        ContactInterval.objects.all(),
+        "interval_start",
+        False,
+        {"queue", "team", "agent", "channel"},
+    )
+
+
+def _state_source(request: SeriesRequest):
+    if request.granularity in INTRADAY:
+        return StateInterval.objects.all(), "interval_start", False
+    return AgentDay.objects.all(), "day", True
+
+
+def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool):
+    if day_table:
+        return rows.filter(
+            **{f"{time_field}__gte": request.start, f"{time_field}__lte": request.end}
+        )
+    start = _local_midnight(request.start)
+    end = _local_midnight(request.end + timedelta(days=1))
+    return rows.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
+
+
+def kpi_series(user, request: SeriesRequest) -> list[dict]:
+    """KPIs per period (and group) for what the user may see, with no gaps."""
+    rows, time_field, day_table, fields = _contact_source(request)
+    rows = _scope(user, rows, has_agent="agent" in fields)
+    rows = _filtered(_range_filter(rows, request, time_field, day_table), request, fields=fields)
+    contacts = _aggregate(
+        rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
+    )
+
+    states = {}
+    # Agent states belong to agents and teams, not to queues or channels.
+    if request.group_by in (None, "team", "agent") and not (request.queues or request.channels):
+        state_rows, state_time, state_day = _state_source(request)
+        state_rows = _scope(user, state_rows)
+        state_rows = _filtered(_range_filter(state_rows, request, state_time, state_day), request,
+                               fields={"team", "agent"})  # fmt: skip
+        states = _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,
+                            day_table=state_day)  # fmt: skip
+
+    groups = sorted(
+        {group for _period, group in (*contacts, *states)}, key=lambda g: (g is None, str(g))
+    )
+    if not request.group_by:
+        groups = [None]
+    labels = _group_labels(request.group_by, groups)
+    costs = _period_costs(user, request)
+    keys = request.kpis
+    results = []
+    for period in period_starts(request):
+        period_key = period if request.granularity != "total" else None
+        for group in groups:
+            components = dict.fromkeys(definitions.CONTACT_COMPONENTS, 0)
+            components["wait_max"] = None
+            components.update(contacts.get((period_key, group), {}))
+            components.update(dict.fromkeys(definitions.STATE_COMPONENTS, 0))
+            components.update(states.get((period_key, group), {}))
+            for name, value in components.items():
+                if value is None and name != "wait_max":
+                    components[name] = 0
+            cost = costs.get((period, group if request.group_by == "team" else None))
+            components["period_cost"] = float(cost) if cost is not None else None
+            values = {}
+            for kpi in definitions.KPIS:
+                if keys is not None and kpi.key not in keys:
+                    continue
+                if kpi.daily_only and (request.granularity in INTRADAY or cost is None):
+                    values[kpi.key] = None
+                else:
+                    values[kpi.key] = kpi.compute(components)
+            results.append({
+                "period_start": period,
+                "group": {request.group_by: labels.get(group)} if request.group_by else {},
+                "kpis": values,
+                "components": components,
+            })  # fmt: skip
+    return results
+
+
+def _group_labels(group_by, groups) -> dict:
+    ids = [group for group in groups if group is not None]
+    if group_by == "queue":
+        return dict(Queue.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if group_by == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if group_by == "agent":
+        return dict(Agent.objects.filter(pk__in=ids).values_list("pk", "login"))
+    return {group: group for group in groups}
+
+
+def _period_costs(user, request: SeriesRequest) -> dict:
+    """Cost per (period start, team id or None for the whole scope), pro-rated by day.
+
+    A cost entry spreads evenly over its days; a period gets the days it holds. Costs are
+    known for the center and for teams, not for queues, channels or agents.
+    """
+    if request.granularity in INTRADAY or request.group_by in ("queue", "agent", "channel"):
+        return {}
+    if request.queues or request.agents or request.channels:
+        return {}
+    entries = CostEntry.objects.filter(start_date__lte=request.end, end_date__gte=request.start)
+    if not access.is_manager(user):
+        entries = entries.filter(team__in=access.visible_teams(user))
+    if request.teams:
+        entries = entries.filter(team__name__in=request.teams)
+    starts = period_starts(request)
+    bounds = []
+    for index, start in enumerate(starts):
+        first = start.date()
+        last = (
+            starts[index + 1].date() - timedelta(days=1) if index + 1 < len(starts) else request.end
+        )
+        bounds.append((start, max(first, request.start), min(last, request.end)))
+    costs = defaultdict(lambda: Decimal(0))
+    for entry in entries:  # a handful of rows a month: summed here, pro-rated by day
+        length = (entry.end_date - entry.start_date).days + 1
+        for start, first, last in bounds:
+            overlap = (min(last, entry.end_date) - max(first, entry.start_date)).days + 1
+            if overlap > 0:
+                share = entry.amount * overlap / length
+                costs[(start, None)] += share
+                if request.group_by == "team":
+                    costs[(start, entry.team_id)] += share
+    if request.group_by == "team":
+        return {key: value for key, value in costs.items() if key[1] is not None}
+    return dict(costs)

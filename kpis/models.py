@@ -1,0 +1,143 @@
+"""Rollups: additive KPI components per 15-minute UTC interval, and per local day.
+
+Every row is recomputed from raw rows by kpis.services (never edited in place), so these
+tables can always be rebuilt. KPIs are ratios of their sums, computed at read time by
+kpis.definitions.
+"""
+
+from django.db import models
+
+
+class ContactComponents(models.Model):
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_in_sl = models.IntegerField(default=0)
+    abandoned = models.IntegerField(default=0)
+    short_abandoned = models.IntegerField(default=0)
+    callbacks = models.IntegerField(default=0)
+    wait_answered_sum = models.FloatField(default=0)
+    wait_max = models.FloatField(null=True)
+    handled = models.IntegerField(default=0)
+    talk_sum = models.FloatField(default=0)
+    hold_sum = models.FloatField(default=0)
+    wrap_sum = models.FloatField(default=0)
+    transferred = models.IntegerField(default=0)
+    fcr_eligible = models.IntegerField(default=0)
+    fcr_resolved = models.IntegerField(default=0)
+    csat_responses = models.IntegerField(default=0)
+    csat_positive = models.IntegerField(default=0)
+    nps_responses = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    outbound_handled = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class StateComponents(models.Model):
+    staffed_seconds = models.FloatField(default=0)
+    available_seconds = models.FloatField(default=0)
+    on_contact_seconds = models.FloatField(default=0)
+    acw_seconds = models.FloatField(default=0)
+    break_seconds = models.FloatField(default=0)
+    other_seconds = models.FloatField(default=0)
+    scheduled_seconds = models.FloatField(default=0)
+    adherent_seconds = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+def _scope():
+    """Foreign keys of a rollup row: no database constraint, so raw rows can come and go
+    while a rollup is rebuilt; a missing queue, team or agent simply reads as none."""
+    return {
+        "null": True,
+        "on_delete": models.DO_NOTHING,
+        "db_constraint": False,
+        "related_name": "+",
+    }
+
+
+class ContactInterval(ContactComponents):
+    """Contact components per (15-minute UTC interval, queue, team, agent, channel)."""
+
+    interval_start = models.DateTimeField()
+    queue = models.ForeignKey("interactions.Queue", **_scope())
+    team = models.ForeignKey("agents.Team", **_scope())
+    agent = models.ForeignKey("agents.Agent", **_scope())
+    channel = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["interval_start"]),
+            models.Index(fields=["queue", "interval_start"]),
+            models.Index(fields=["team", "interval_start"]),
+            models.Index(fields=["agent", "interval_start"]),
+        ]
+
+    def __str__(self):
+        return f"Contacts {self.interval_start:%Y-%m-%d %H:%M} {self.channel}"
+
+
+class StateInterval(StateComponents):
+    """Agent-state components per (15-minute UTC interval, agent, team)."""
+
+    interval_start = models.DateTimeField()
+    agent = models.ForeignKey("agents.Agent", **_scope())
+    team = models.ForeignKey("agents.Team", **_scope())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["interval_start"]),
+            models.Index(fields=["agent", "interval_start"]),
+            models.Index(fields=["team", "interval_start"]),
+        ]
+
+    def __str__(self):
+        return f"States {self.interval_start:%Y-%m-%d %H:%M}"
+
+
+class ContactDay(ContactComponents):
+    """Contact components per (local day, queue, team, channel): long ranges read here."""
+
+    day = models.DateField()
+    queue = models.ForeignKey("interactions.Queue", **_scope())
+    team = models.ForeignKey("agents.Team", **_scope())
+    channel = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["queue", "day"])]
+
+    def __str__(self):
+        return f"Contacts {self.day} {self.channel}"
+
+
+class AgentDay(ContactComponents, StateComponents):
+    """Contact and state components per (local day, agent, team)."""
+
+    day = models.DateField()
+    agent = models.ForeignKey("agents.Agent", **_scope())
+    team = models.ForeignKey("agents.Team", **_scope())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["agent", "day"]),
+            models.Index(fields=["team", "day"]),
+        ]
+
+    def __str__(self):
+        return f"Agent {self.agent_id} {self.day}"
+
+
+class RollupState(models.Model):
+    """The watermarks of the incremental rollup: one row, locked while a rollup runs."""
+
+    contacts_rolled_to = models.DateTimeField(null=True, blank=True)
+    states_rolled_to = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Rolled up to {self.contacts_rolled_to}"
