@@ -1,0 +1,66 @@
+"""Rollups are derived data: the admin shows them (to check a number) and never edits them."""
+
+from django.contrib import admin
+
+from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactInterval)
+class ContactIntervalAdmin(ReadOnlyAdmin):
+    list_display = [
+        "interval_start",
+        "queue",
+        "team",
+        "agent",
+        "channel",
+        "offered",
+        "answered",
+        "handled",
+    ]
+    list_filter = ["channel", "queue"]
+    list_select_related = ["queue", "team", "agent"]
+    date_hierarchy = "interval_start"
+    ordering = ["-interval_start"]
+
+
+@admin.register(StateInterval)
+class StateIntervalAdmin(ReadOnlyAdmin):
+    list_display = ["interval_start", "agent", "team", "staffed_seconds", "on_contact_seconds"]
+    list_select_related = ["agent", "team"]
+    date_hierarchy = "interval_start"
+    ordering = ["-interval_start"]
+
+
+@admin.register(ContactDay)
+class ContactDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "queue", "team", "channel", "offered", "answered", "handled"]
+    list_filter = ["channel", "queue"]
+    list_select_related = ["queue", "team"]
+    date_hierarchy = "day"
+    ordering = ["-day"]
+
+
+@admin.register(AgentDay)
+class AgentDayAdmin(ReadOnlyAdmin):
+    list_display = ["day", "agent", "team", "handled", "staffed_seconds"]
+    list_select_related = ["agent", "team"]
+    date_hierarchy = "day"
+    ordering = ["-day"]
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(ReadOnlyAdmin):
+    list_display = ["contacts_rolled_to", "states_rolled_to", "updated_at"]
