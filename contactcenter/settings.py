@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,4 +224,20 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE = {
+    "roll-up-changed-kpis": {
+        "task": "kpis.tasks.roll_up_dirty_intervals",
+        "schedule": float(env_int("KPI_ROLLUP_EVERY_SECONDS", 60)),
+    },
+    "roll-up-yesterday": {
+        "task": "kpis.tasks.roll_up_previous_day",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
+
+# KPI rules (spec/kpis.md): the repeat window of first contact resolution, and how long
+# a state may last without a next event (a forgotten logout must not fill a week).
+KPI_REPEAT_WINDOW_DAYS = env_int("KPI_REPEAT_WINDOW_DAYS", 7)
+KPI_STATE_CAP_HOURS = env_int("KPI_STATE_CAP_HOURS", 12)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

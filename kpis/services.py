@@ -13,14 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agents.models import AgentStateEvent
+from agents.models import Agent, AgentStateEvent
 from interactions.models import Direction, Interaction
 from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
 from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
+from scheduling.models import Shift, ShiftActivity
 
 INTERVAL_SECONDS = 900
 
@@ -64,6 +65,22 @@ class _Dialect:
         if self.postgres:
             return f"extract(epoch from ({end} - {start}))"
         return f"round((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+    def epoch(self, column: str) -> str:
+        if self.postgres:
+            return f"extract(epoch from {column})"
+        return f"round((julianday({column}) - 2440587.5) * 86400.0, 3)"
+
+    def from_epoch(self, expression: str) -> str:
+        if self.postgres:
+            return f"to_timestamp({expression})"
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {expression}, 'unixepoch')"
+
+    def least(self, *values: str) -> str:
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
+
+    def greatest(self, *values: str) -> str:
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(values)})"
 
     def plus_seconds(self, column: str, seconds_param: str) -> str:
         if self.postgres:
@@ -137,6 +154,78 @@ def _contact_interval_sql(d: _Dialect) -> str:
     )
 
 
+# Scheduled activity -> the agent states that adhere to it (spec/kpis.md).
+ADHERENT_STATES = {
+    "work": ("available", "on_contact", "after_contact_work"),
+    "break": ("break", "lunch"),
+    "lunch": ("break", "lunch"),
+    "meeting": ("meeting", "training"),
+    "training": ("meeting", "training"),
+}
+# State -> the component its seconds go to, besides staffed (every state but offline).
+STATE_COLUMNS = {
+    "available_seconds": ("available",),
+    "on_contact_seconds": ("on_contact",),
+    "acw_seconds": ("after_contact_work",),
+    "break_seconds": ("break", "lunch"),
+    "other_seconds": ("meeting", "training", "other"),
+}
+
+
+def _state_interval_sql(d: _Dialect) -> str:
+    """Agent-state and schedule seconds per (15-minute interval, agent) of one day.
+
+    A state lasts until the agent's next event, at most `state_cap()`; states and
+    scheduled activities are clipped to the day and cut at interval boundaries by joining
+    them with the day's intervals (epoch seconds throughout, so it runs on both
+    databases). Adherent time is the overlap of an activity with a matching state.
+    """
+    at = d.epoch("e.at")
+    ends = d.least(
+        f"COALESCE(LEAD({at}) OVER (PARTITION BY e.agent_id ORDER BY e.at), {at} + %(cap)s)",
+        f"{at} + %(cap)s",
+    )
+    match = " OR ".join(
+        f"(act.kind = '{kind}' AND st.state IN ({', '.join(repr(s) for s in states)}))"
+        for kind, states in ADHERENT_STATES.items()
+    )
+    state_sums = ", ".join(
+        f"SUM(CASE WHEN state IN ({', '.join(repr(s) for s in states)}) THEN secs ELSE 0 END) AS {name}"
+        for name, states in STATE_COLUMNS.items()
+    )
+    names = ("staffed_seconds", *STATE_COLUMNS, "scheduled_seconds", "adherent_seconds")
+    assert set(names) == set(STATE_COMPONENTS)
+    activity_end = "a." + connection.ops.quote_name("end")  # END is an SQL keyword
+    return (
+        f"WITH RECURSIVE buckets(b) AS (SELECT %(first)s UNION ALL "
+        f"SELECT b + 900 FROM buckets WHERE b + 900 < %(last)s), "
+        f"ev AS (SELECT e.agent_id, e.state, {at} AS s, {ends} AS e "
+        f"FROM {_table(AgentStateEvent)} e WHERE e.at >= %(since)s AND e.at < %(end)s), "
+        f"st AS (SELECT agent_id, state, {d.greatest('s', '%(first)s')} AS s, "
+        f"{d.least('e', '%(last)s')} AS e FROM ev WHERE e > %(first)s), "
+        f"act AS (SELECT sh.agent_id, a.kind, {d.greatest(d.epoch('a.start'), '%(first)s')} AS s, "
+        f"{d.least(d.epoch(activity_end), '%(last)s')} AS e "
+        f"FROM {_table(ShiftActivity)} a JOIN {_table(Shift)} sh ON sh.id = a.shift_id "
+        f"WHERE {activity_end} > %(start)s AND a.start < %(end)s), "
+        f"parts AS ("
+        f"SELECT st.agent_id, b, st.state, {d.least('st.e', 'b + 900')} - {d.greatest('st.s', 'b')} AS secs, "
+        f"0 AS scheduled, 0 AS adherent FROM st JOIN buckets ON b < st.e AND b + 900 > st.s "
+        f"UNION ALL SELECT act.agent_id, b, NULL, 0, "
+        f"{d.least('act.e', 'b + 900')} - {d.greatest('act.s', 'b')}, 0 "
+        f"FROM act JOIN buckets ON b < act.e AND b + 900 > act.s "
+        f"UNION ALL SELECT act.agent_id, b, NULL, 0, 0, "
+        f"{d.least('act.e', 'st.e', 'b + 900')} - {d.greatest('act.s', 'st.s', 'b')} "
+        f"FROM act JOIN st ON st.agent_id = act.agent_id AND st.s < act.e AND st.e > act.s AND ({match}) "
+        f"JOIN buckets ON b < {d.least('act.e', 'st.e')} AND b + 900 > {d.greatest('act.s', 'st.s')}) "
+        f"INSERT INTO {_table(StateInterval)} (interval_start, agent_id, team_id, {', '.join(names)}) "
+        f"SELECT {d.from_epoch('parts.b')}, parts.agent_id, ag.team_id, "
+        f"SUM(CASE WHEN state IS NOT NULL AND state <> 'offline' THEN secs ELSE 0 END), "
+        f"{state_sums}, SUM(scheduled), SUM(adherent) "
+        f"FROM parts JOIN {_table(Agent)} ag ON ag.id = parts.agent_id "
+        f"GROUP BY parts.b, parts.agent_id, ag.team_id"
+    )
+
+
 def _sum_columns(names, prefix=""):
     return ", ".join(
         f"MAX({prefix}{name})" if name == "wait_max" else f"SUM({prefix}{name})" for name in names
@@ -176,7 +265,8 @@ def _agent_day_sql() -> str:
 def roll_up_days(days: Iterable[date]) -> int:
     """Recompute the rollups of these local days; returns how many days were rolled."""
     dialect = _Dialect(connection.vendor)
-    contact_sql = _contact_interval_sql(dialect)
+    contact_sql, state_sql = _contact_interval_sql(dialect), _state_interval_sql(dialect)
+    cap = state_cap()
     day_sql, agent_sql = _contact_day_sql(), _agent_day_sql()
     window = int(repeat_window().total_seconds())
     rolled = 0
@@ -187,6 +277,10 @@ def roll_up_days(days: Iterable[date]) -> int:
             "end": connection.ops.adapt_datetimefield_value(end),
             "day": connection.ops.adapt_datefield_value(day),
             "window": window,
+            "since": connection.ops.adapt_datetimefield_value(start - cap),
+            "first": start.timestamp(),
+            "last": end.timestamp(),
+            "cap": cap.total_seconds(),
         }
         with transaction.atomic():
             ContactInterval.objects.filter(
@@ -197,16 +291,11 @@ def roll_up_days(days: Iterable[date]) -> int:
             AgentDay.objects.filter(day=day).delete()
             with connection.cursor() as cursor:
                 cursor.execute(contact_sql, params)
-                _roll_up_states(cursor, start, end)
+                cursor.execute(state_sql, params)
                 cursor.execute(day_sql, params)
                 cursor.execute(agent_sql, params)
         rolled += 1
     return rolled
-
-
-def _roll_up_states(cursor, start: datetime, end: datetime) -> None:
-    """Agent-state seconds per interval: each state lasts until the agent's next event
-    (at most `state_cap()`), split at 15-minute boundaries. Built in the next slice."""
 
 
 def days_of(contacts) -> set[date]:
@@ -246,9 +335,13 @@ def changed_days(since: datetime | None, until: datetime) -> set[date]:
     if since is not None:
         states = states.filter(received_at__gt=since)
     zone = timezone.get_default_timezone()
-    days |= set(
-        states.annotate(day=TruncDate("at", tzinfo=zone)).values_list("day", flat=True).distinct()
-    )
+    # A new event also ends the agent's previous state, which may have begun the day before.
+    for moment in (F("at"), F("at") - state_cap()):
+        days |= set(
+            states.annotate(day=TruncDate(moment, tzinfo=zone))
+            .values_list("day", flat=True)
+            .distinct()
+        )
     return days
 
 

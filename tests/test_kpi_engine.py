@@ -191,3 +191,54 @@ def test_group_by_queue_team_agent_and_channel_and_supervisor_scope(
     assert by(manager, "queue") == {"Billing": 3}
     assert by(supervisor_a, "team") == {"Team A": 2}
     assert by(manager, "agent", channels=("voice",)) == {"n1": 1, "s1": 1}
+
+
+def _states(agent, *events):
+    from agents.models import AgentStateEvent
+
+    for clock, state in events:
+        hour, minute = map(int, clock.split(":"))
+        AgentStateEvent.objects.create(
+            agent=agent, state=state, at=T0.replace(hour=hour, minute=minute)
+        )
+
+
+def test_occupancy_utilization_adherence_from_states_spanning_intervals(manager, team_a):
+    from scheduling.models import Shift, ShiftActivity
+
+    agent = AgentFactory(team=team_a, login="a1")
+    _states(agent, ("09:00", "available"), ("09:10", "on_contact"), ("09:20", "after_contact_work"),
+            ("09:25", "available"), ("09:40", "break"), ("10:00", "offline"))  # fmt: skip
+    shift = Shift.objects.create(agent=agent, start=T0, end=T0 + timedelta(hours=1))
+    ShiftActivity.objects.create(shift=shift, kind="work", start=T0, end=T0 + timedelta(minutes=45))
+    ShiftActivity.objects.create(shift=shift, kind="break", start=T0 + timedelta(minutes=45),
+                                 end=T0 + timedelta(hours=1))  # fmt: skip
+    contact(5, talk=300, agent=agent, team=team_a)
+
+    row = total(manager)
+    c, k = row["components"], row["kpis"]
+    assert (c["staffed_seconds"], c["available_seconds"], c["on_contact_seconds"]) == (
+        3600,
+        1500,
+        600,
+    )
+    assert (c["acw_seconds"], c["break_seconds"], c["other_seconds"]) == (300, 1200, 0)
+    assert (c["scheduled_seconds"], c["adherent_seconds"]) == (3600, 3300)
+    assert k["occupancy"] == pytest.approx(100 * 900 / 2400)
+    assert k["utilization"] == pytest.approx(25)
+    assert k["adherence"] == pytest.approx(100 * 3300 / 3600)
+    assert k["contacts_per_hour"] == pytest.approx(1)
+    intervals = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, granularity="interval"))
+    by_start = {r["period_start"].strftime("%H:%M"): r["components"] for r in intervals}
+    assert by_start["09:30"]["adherent_seconds"] == 600  # a break taken during work time
+    assert by_start["09:45"]["break_seconds"] == 900
+    team = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, group_by="team"))
+    assert team[0]["group"] == {"team": "Team A"} and team[0]["kpis"]["occupancy"] == k["occupancy"]
+    by_queue = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, group_by="queue"))
+    assert by_queue[0]["kpis"]["occupancy"] is None  # states belong to agents, not queues
+
+
+def test_a_forgotten_logout_counts_at_most_the_cap(manager, settings):
+    settings.KPI_STATE_CAP_HOURS = 12
+    _states(AgentFactory(), ("09:00", "available"))
+    assert total(manager)["components"]["staffed_seconds"] == 12 * 3600

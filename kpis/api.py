@@ -1,0 +1,120 @@
+from datetime import date
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kpis import definitions
+from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series
+
+# Longest range per granularity: keeps one answer to a few thousand rows at most.
+MAX_DAYS = {"interval": 31, "hour": 93, "day": 3660, "week": 3660, "month": 3660, "total": 3660}
+
+
+class KpiRowSerializer(serializers.Serializer):
+    period_start = serializers.DateTimeField()
+    group = serializers.DictField(child=serializers.CharField(allow_null=True))
+    kpis = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    components = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class KpiResponseSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    granularity = serializers.ChoiceField(GRANULARITIES)
+    time_zone = serializers.CharField()
+    results = KpiRowSerializer(many=True)
+
+
+def _day(params, name) -> date:
+    value = params.get(name)
+    if not value:
+        raise ValidationError({name: ["Required: a local date as YYYY-MM-DD."]})
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: [f"Expected a date as YYYY-MM-DD (got {value!r})."]}) from None
+    if not 1900 <= day.year <= 2999:
+        raise ValidationError({name: ["The year must lie between 1900 and 2999."]})
+    return day
+
+
+def _texts(params, name) -> tuple[str, ...]:
+    values = tuple(params.getlist(name))
+    if any("\x00" in value for value in values):
+        raise ValidationError({name: ["Text may not contain NUL characters."]})
+    return values
+
+
+def parse_series_request(params) -> SeriesRequest:
+    start, end = _day(params, "start"), _day(params, "end")
+    if end < start:
+        raise ValidationError({"end": ["The end comes before the start."]})
+    granularity = params.get("granularity") or "total"
+    if granularity not in GRANULARITIES:
+        raise ValidationError({"granularity": [f"One of: {', '.join(GRANULARITIES)}."]})
+    if (end - start).days + 1 > MAX_DAYS[granularity]:
+        raise ValidationError(
+            {"end": [f"At most {MAX_DAYS[granularity]} days at {granularity} granularity."]}
+        )
+    group_by = params.get("group_by") or None
+    if group_by is not None and group_by not in GROUPS:
+        raise ValidationError({"group_by": [f"One of: {', '.join(GROUPS)}."]})
+    keys = None
+    if params.get("kpis"):
+        keys = tuple(key.strip() for key in params["kpis"].split(",") if key.strip())
+        unknown = sorted(set(keys) - set(definitions.BY_KEY))
+        if unknown:
+            raise ValidationError({"kpis": [f"Unknown KPI(s): {', '.join(unknown)}."]})
+    return SeriesRequest(
+        start=start,
+        end=end,
+        granularity=granularity,
+        group_by=group_by,
+        queues=_texts(params, "queue"),
+        teams=_texts(params, "team"),
+        agents=_texts(params, "agent"),
+        channels=_texts(params, "channel"),
+        kpis=keys,
+    )
+
+
+class KpisView(APIView):
+    """KPIs per period and group, computed from the rollups (spec/kpis.md, "KPI API")."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, required=True, description="First local day."
+            ),
+            OpenApiParameter(
+                "end", OpenApiTypes.DATE, required=True, description="Last local day (inclusive)."
+            ),
+            OpenApiParameter("granularity", str, enum=GRANULARITIES, description="Default total."),
+            OpenApiParameter("group_by", str, enum=GROUPS),
+            OpenApiParameter("queue", str, many=True, explode=True),
+            OpenApiParameter("team", str, many=True, explode=True),
+            OpenApiParameter("agent", str, many=True, explode=True),
+            OpenApiParameter("channel", str, many=True, explode=True),
+            OpenApiParameter("kpis", str, description="Comma-separated KPI keys; default all."),
+        ],
+        responses=KpiResponseSerializer,
+    )
+    def get(self, request):
+        series_request = parse_series_request(request.query_params)
+        rows = kpi_series(request.user, series_request)
+        return Response(
+            {
+                "start": series_request.start.isoformat(),
+                "end": series_request.end.isoformat(),
+                "granularity": series_request.granularity,
+                "time_zone": settings.TIME_ZONE,
+                "results": [
+                    {**row, "period_start": row["period_start"].isoformat()} for row in rows
+                ],
+            }
+        )

@@ -1,0 +1,18 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from kpis import services
+
+
+@shared_task
+def roll_up_dirty_intervals() -> int:
+    """Every minute (beat): re-roll the days touched since the last run."""
+    return services.roll_up_changes()
+
+
+@shared_task
+def roll_up_previous_day() -> int:
+    """Every night (beat): re-roll yesterday whole, whatever the watermarks say."""
+    return services.roll_up_days([timezone.localdate() - timedelta(days=1)])
