@@ -162,9 +162,11 @@ def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
     return result
 
 
-def _contact_source(request: SeriesRequest):
+def _contact_source(user, request: SeriesRequest):
     """The smallest rollup table that has the dimensions the request needs."""
     needs = {request.group_by} if request.group_by else set()
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        needs.add("agent")  # an agent's own numbers are read by agent
     needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
               ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
     if request.granularity in INTRADAY:
@@ -204,7 +206,7 @@ def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool
 
 def kpi_series(user, request: SeriesRequest) -> list[dict]:
     """KPIs per period (and group) for what the user may see, with no gaps."""
-    rows, time_field, day_table, fields = _contact_source(request)
+    rows, time_field, day_table, fields = _contact_source(user, request)
     rows = _scope(user, rows, has_agent="agent" in fields)
     rows = _filtered(_range_filter(rows, request, time_field, day_table), request, fields=fields)
     contacts = _aggregate(
