@@ -24,6 +24,8 @@ from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, Stat
 from scheduling.models import Shift, ShiftActivity
 
 INTERVAL_SECONDS = 900
+# How far each incremental rollup looks back before its watermark (see roll_up_changes).
+LATE_COMMIT_MARGIN = timedelta(seconds=60)
 
 
 def repeat_window() -> timedelta:
@@ -335,8 +337,9 @@ def changed_days(since: datetime | None, until: datetime) -> set[date]:
     if since is not None:
         states = states.filter(received_at__gt=since)
     zone = timezone.get_default_timezone()
-    # A new event also ends the agent's previous state, which may have begun the day before.
-    for moment in (F("at"), F("at") - state_cap()):
+    # An event changes the agent's seconds from its own moment until up to the cap later
+    # (it ends the previous state and starts its own): its day and the day the cap reaches.
+    for moment in (F("at"), F("at") + state_cap()):
         days |= set(
             states.annotate(day=TruncDate(moment, tzinfo=zone))
             .values_list("day", flat=True)
@@ -360,7 +363,10 @@ def roll_up_changes() -> int:
         if state is None:
             return 0
         until = timezone.now()
-        days = changed_days(state.contacts_rolled_to, until)
+        # Look back a little before the watermark: a transaction that stamped its rows just
+        # before the last run but committed just after it is caught by this run.
+        since = state.contacts_rolled_to and state.contacts_rolled_to - LATE_COMMIT_MARGIN
+        days = changed_days(since, until)
         rolled = roll_up_days(days)
         state.contacts_rolled_to = state.states_rolled_to = until
         state.save()
