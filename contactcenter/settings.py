@@ -240,4 +240,6 @@ CELERY_BEAT_SCHEDULE = {
 # a state may last without a next event (a forgotten logout must not fill a week).
 KPI_REPEAT_WINDOW_DAYS = env_int("KPI_REPEAT_WINDOW_DAYS", 7)
 KPI_STATE_CAP_HOURS = env_int("KPI_STATE_CAP_HOURS", 12)
+# An agent's KPI this many standard deviations from their team's mean is an outlier.
+KPI_OUTLIER_Z = float(env_str("KPI_OUTLIER_Z", "2"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
+from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval, Target
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,3 +64,16 @@ class AgentDayAdmin(ReadOnlyAdmin):
 @admin.register(RollupState)
 class RollupStateAdmin(ReadOnlyAdmin):
     list_display = ["contacts_rolled_to", "states_rolled_to", "updated_at"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "scope", "scope_name", "value", "warning_margin", "valid_from", "due_by"]
+    list_filter = ["kpi", "scope"]
+    list_select_related = ["queue", "team", "agent"]
+    autocomplete_fields = ["queue", "team", "agent"]
+    ordering = ["kpi", "scope"]
+
+    @admin.display(description="For")
+    def scope_name(self, target):
+        return target.scope_label

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpis import definitions
-from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series
+from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series, targets_status
 
 # Longest range per granularity: keeps one answer to a few thousand rows at most.
 MAX_DAYS = {"interval": 31, "hour": 93, "day": 3660, "week": 3660, "month": 3660, "total": 3660}
@@ -28,6 +28,22 @@ class KpiResponseSerializer(serializers.Serializer):
     granularity = serializers.ChoiceField(GRANULARITIES)
     time_zone = serializers.CharField()
     results = KpiRowSerializer(many=True)
+
+
+class TargetStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kpi = serializers.CharField()
+    label = serializers.CharField()
+    scope = serializers.CharField()
+    scope_name = serializers.CharField()
+    target = serializers.FloatField()
+    warning_margin = serializers.FloatField()
+    actual = serializers.FloatField(allow_null=True)
+    distance = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(["green", "amber", "red", "no data"])
+    valid_from = serializers.DateField()
+    due_by = serializers.DateField(allow_null=True)
+    days_left = serializers.IntegerField(allow_null=True)
 
 
 def _day(params, name) -> date:
@@ -117,4 +133,23 @@ class KpisView(APIView):
                     {**row, "period_start": row["period_start"].isoformat()} for row in rows
                 ],
             }
+        )
+
+
+class TargetStatusView(APIView):
+    """Every target in force in the period, with its value, status and distance."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True),
+        ],
+        responses=TargetStatusSerializer(many=True),
+    )
+    def get(self, request):
+        start, end = _day(request.query_params, "start"), _day(request.query_params, "end")
+        if end < start:
+            raise ValidationError({"end": ["The end comes before the start."]})
+        return Response(
+            TargetStatusSerializer(targets_status(request.user, start, end), many=True).data
         )

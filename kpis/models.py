@@ -7,6 +7,8 @@ kpis.definitions.
 
 from django.db import models
 
+from kpis.definitions import KPIS
+
 
 class ContactComponents(models.Model):
     offered = models.IntegerField(default=0)
@@ -141,3 +143,65 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"Rolled up to {self.contacts_rolled_to}"
+
+
+class TargetScope(models.TextChoices):
+    CENTER = "center", "Whole center"
+    QUEUE = "queue", "Queue"
+    TEAM = "team", "Team"
+    AGENT = "agent", "Agent"
+
+
+class Target(models.Model):
+    """A KPI value the business aims at, for the center or one queue, team or agent."""
+
+    kpi = models.CharField(max_length=32, choices=[(kpi.key, kpi.label) for kpi in KPIS])
+    scope = models.CharField(max_length=16, choices=TargetScope.choices, default=TargetScope.CENTER)
+    queue = models.ForeignKey("interactions.Queue", null=True, blank=True, on_delete=models.CASCADE)
+    team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.CASCADE)
+    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE)
+    value = models.FloatField()
+    warning_margin = models.FloatField(
+        default=0, help_text="How far on the wrong side still counts as amber rather than red."
+    )
+    valid_from = models.DateField()
+    due_by = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi", "scope", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(warning_margin__gte=0), name="target_margin_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_by__isnull=True)
+                | models.Q(due_by__gte=models.F("valid_from")),
+                name="target_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        scope="center", queue__isnull=True, team__isnull=True, agent__isnull=True
+                    )
+                    | models.Q(
+                        scope="queue", queue__isnull=False, team__isnull=True, agent__isnull=True
+                    )
+                    | models.Q(
+                        scope="team", team__isnull=False, queue__isnull=True, agent__isnull=True
+                    )
+                    | models.Q(
+                        scope="agent", agent__isnull=False, queue__isnull=True, team__isnull=True
+                    )
+                ),
+                name="target_scope_matches_its_object",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi} {self.scope_label}: {self.value:g}"
+
+    @property
+    def scope_label(self) -> str:
+        target = self.queue or self.team or self.agent
+        return str(target) if target else "whole center"

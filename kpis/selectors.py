@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -13,7 +14,7 @@ from agents import access
 from agents.models import Agent, AgentStateEvent, Team
 from interactions.models import CostEntry, Queue
 from kpis import definitions
-from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval
+from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval, Target
 from scheduling.models import Shift
 
 GRANULARITIES = ("interval", "hour", "day", "week", "month", "total")
@@ -91,8 +92,8 @@ def period_starts(request: SeriesRequest) -> list[datetime]:
 
 
 def _scope(user, rows, *, has_team=True, has_agent=True):
-    """Limit rollup rows to what the user may see."""
-    if access.is_manager(user):
+    """Limit rollup rows to what the user may see (None: an internal read, no limit)."""
+    if user is None or access.is_manager(user):
         return rows
     condition = Q(pk__in=[])
     if access.is_supervisor(user) and has_team:
@@ -165,7 +166,7 @@ def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
 def _contact_source(user, request: SeriesRequest):
     """The smallest rollup table that has the dimensions the request needs."""
     needs = {request.group_by} if request.group_by else set()
-    if not (access.is_manager(user) or access.is_supervisor(user)):
+    if user is not None and not (access.is_manager(user) or access.is_supervisor(user)):
         needs.add("agent")  # an agent's own numbers are read by agent
     needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
               ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
@@ -284,7 +285,7 @@ def _period_costs(user, request: SeriesRequest) -> dict:
     if request.queues or request.agents or request.channels:
         return {}
     entries = CostEntry.objects.filter(start_date__lte=request.end, end_date__gte=request.start)
-    if not access.is_manager(user):
+    if user is not None and not access.is_manager(user):
         entries = entries.filter(team__in=access.visible_teams(user))
     if request.teams:
         entries = entries.filter(team__name__in=request.teams)
@@ -309,3 +310,126 @@ def _period_costs(user, request: SeriesRequest) -> dict:
     if request.group_by == "team":
         return {key: value for key, value in costs.items() if key[1] is not None}
     return dict(costs)
+
+
+# -- targets ------------------------------------------------------------------------------
+
+GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no data"
+
+
+def target_status(kpi: definitions.Kpi, target: float, margin: float, actual) -> str:
+    """Met is green, within the margin amber, else red; the direction comes from the KPI.
+
+    A band KPI (occupancy) is met within the margin of its value, amber within twice it.
+    """
+    if actual is None:
+        return NO_DATA
+    if kpi.direction == definitions.BAND:
+        gap = abs(actual - target)
+        return GREEN if gap <= margin else AMBER if gap <= 2 * margin else RED
+    shortfall = target - actual if kpi.direction == definitions.HIGHER else actual - target
+    if shortfall <= 0:
+        return GREEN
+    return AMBER if shortfall <= margin else RED
+
+
+def visible_targets(user):
+    targets = Target.objects.select_related("queue", "team", "agent")
+    if access.is_manager(user):
+        return targets
+    return targets.filter(
+        Q(scope="center")
+        | Q(queue__in=access.visible_queues(user))
+        | Q(team__in=access.visible_teams(user))
+        | Q(agent__in=access.visible_agents(user))
+    )
+
+
+def targets_status(user, start: date, end: date) -> list[dict]:
+    """Each target in force during the period, with its actual value and status.
+
+    The actual value is the KPI over the period, clipped to the target's own dates, for
+    the target's whole scope (a supervisor sees the center target's real value).
+    """
+    today = timezone.localdate()
+    rows = []
+    for target in (
+        visible_targets(user)
+        .filter(valid_from__lte=end)
+        .filter(Q(due_by__isnull=True) | Q(due_by__gte=start))
+    ):
+        kpi = definitions.BY_KEY[target.kpi]
+        first, last = max(start, target.valid_from), min(end, target.due_by or end)
+        scope_filter = {
+            "queue": {"queues": (target.queue.name,)} if target.queue else {},
+            "team": {"teams": (target.team.name,)} if target.team else {},
+            "agent": {"agents": (target.agent.login,)} if target.agent else {},
+        }.get(target.scope, {})
+        [row] = kpi_series(
+            None, SeriesRequest(start=first, end=last, kpis=(kpi.key,), **scope_filter)
+        )
+        actual = row["kpis"][kpi.key]
+        rows.append({
+            "id": target.pk,
+            "kpi": kpi.key,
+            "label": kpi.label,
+            "scope": target.scope,
+            "scope_name": target.scope_label,
+            "target": target.value,
+            "warning_margin": target.warning_margin,
+            "actual": actual,
+            "distance": None if actual is None else actual - target.value,
+            "status": target_status(kpi, target.value, target.warning_margin, actual),
+            "valid_from": target.valid_from,
+            "due_by": target.due_by,
+            "days_left": (target.due_by - today).days if target.due_by else None,
+        })  # fmt: skip
+    return rows
+
+
+# -- outliers -----------------------------------------------------------------------------
+
+
+def agent_outliers(team, start: date, end: date, *, min_handled=10, threshold=None) -> list[dict]:
+    """Each agent's z-score per agent-level KPI against their team, over the period.
+
+    Agents with fewer than `min_handled` handled contacts are left out; the team's mean
+    and population standard deviation come from the rest; |z| >= threshold (setting
+    KPI_OUTLIER_Z, default 2) is an outlier, good or bad by the KPI's direction.
+    """
+    threshold = threshold if threshold is not None else getattr(settings, "KPI_OUTLIER_Z", 2.0)
+    rows = kpi_series(
+        None, SeriesRequest(start=start, end=end, group_by="agent", teams=(team.name,))
+    )
+    rows = [row for row in rows if row["components"]["handled"] >= min_handled]
+    keys = [kpi.key for kpi in definitions.KPIS if kpi.direction and not kpi.daily_only]
+    stats = {}
+    for key in keys:
+        values = [row["kpis"][key] for row in rows if row["kpis"][key] is not None]
+        if len(values) >= 2:
+            mean = sum(values) / len(values)
+            spread = (sum((value - mean) ** 2 for value in values) / len(values)) ** 0.5
+            stats[key] = (mean, spread)
+    result = []
+    for row in rows:
+        scores = {}
+        for key, (mean, spread) in stats.items():
+            value = row["kpis"][key]
+            if value is None or spread == 0:
+                continue
+            z = (value - mean) / spread
+            direction = definitions.BY_KEY[key].direction
+            good = (
+                (z > 0) == (direction == definitions.HIGHER)
+                if direction != definitions.BAND
+                else None
+            )
+            scores[key] = {"z": z, "outlier": abs(z) >= threshold, "good": good}
+        result.append(
+            {
+                "agent": row["group"]["agent"],
+                "handled": row["components"]["handled"],
+                "kpis": scores,
+            }
+        )
+    return result
