@@ -14,6 +14,14 @@ from django.db.models import Count, F, Q, Sum
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 from interactions import demo
 from interactions.models import CostEntry, Interaction, Queue, Survey
+from kpis.models import (
+    AgentDay,
+    ContactDay,
+    ContactInterval,
+    RollupState,
+    StateInterval,
+    Target,
+)
 from scheduling.models import Shift, ShiftActivity
 
 END = date(2026, 3, 15)  # a Sunday: the last two weeks run Monday 2 to Sunday 15 March
@@ -29,7 +37,18 @@ def seeded(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         Interaction.objects.all().delete()
-        for model in (AgentStateEvent, Shift, CostEntry, Agent, Team, Queue, Skill):
+        rollups = (ContactInterval, StateInterval, ContactDay, AgentDay, RollupState)
+        for model in (
+            *rollups,
+            AgentStateEvent,
+            Shift,
+            CostEntry,
+            Target,
+            Agent,
+            Team,
+            Queue,
+            Skill,
+        ):
             model.objects.all().delete()
         get_user_model().objects.all().delete()
 
@@ -108,6 +127,9 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
     # Every answered contact has an agent and the team it was taken in.
     assert not contacts.filter(answered_at__isnull=False, agent__isnull=True).exists()
     assert not contacts.filter(agent__isnull=False).exclude(team=F("agent__team")).exists()
+    # KPIs are there at once, and targets to compare them with.
+    assert ContactDay.objects.filter(day=END).exists()
+    assert Target.objects.filter(scope="center").count() >= 5
     # Costs: each team's wages plus center-wide costs, for every month touched.
     assert CostEntry.objects.filter(team__isnull=True).count() == 2
     assert CostEntry.objects.filter(team__isnull=False).count() == Team.objects.count()

@@ -1,9 +1,31 @@
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from agents.models import Team
 from interactions import demo
+from interactions.models import Queue
+from kpis import services as kpi_services
+from kpis.models import RollupState, Target
+
+# The business's targets in the demo: what a manager of such a center would set.
+DEMO_TARGETS = [
+    # kpi, value, warning margin, scope, queue or team name
+    ("service_level", 80, 5, "center", None),
+    ("abandonment_rate", 5, 2, "center", None),
+    ("aht", 360, 30, "center", None),
+    ("fcr", 75, 5, "center", None),
+    ("csat", 80, 5, "center", None),
+    ("nps", 30, 10, "center", None),
+    ("occupancy", 85, 5, "center", None),
+    ("adherence", 90, 5, "center", None),
+    ("asa", 30, 15, "queue", "Billing"),
+    ("service_level", 80, 5, "queue", "Tech Support"),
+    ("service_level", 85, 5, "team", "Care North"),
+    ("aht", 330, 30, "team", "Care North"),
+]
 
 
 class Command(BaseCommand):
@@ -37,6 +59,16 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         made = demo.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
+        self._targets(made["first_day"], made["last_day"])
+        # Numbers at once, before the first beat: roll every demo day up now.
+        rolled_at = timezone.now()
+        kpi_services.roll_up_days(
+            made["first_day"] + timedelta(days=n)
+            for n in range((made["last_day"] - made["first_day"]).days + 1)
+        )
+        RollupState.objects.update_or_create(
+            pk=1, defaults={"contacts_rolled_to": rolled_at, "states_rolled_to": rolled_at}
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center built in {time.monotonic() - started:.1f} s: {made['contacts']:,} contacts "
@@ -47,3 +79,20 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo only; change them before real use):")
         for username in made["users"]:
             self.stdout.write(f"  {username:<20} password: {demo.DEMO_PASSWORD}")
+
+    def _targets(self, first_day, last_day):
+        teams = {team.name: team for team in Team.objects.all()}
+        queues = {queue.name: queue for queue in Queue.objects.all()}
+        Target.objects.bulk_create(
+            Target(
+                kpi=kpi,
+                value=value,
+                warning_margin=margin,
+                scope=scope,
+                team=teams[name] if scope == "team" else None,
+                queue=queues[name] if scope == "queue" else None,
+                valid_from=first_day,
+                due_by=last_day + timedelta(days=60),
+            )
+            for kpi, value, margin, scope, name in DEMO_TARGETS
+        )
