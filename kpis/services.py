@@ -78,6 +78,22 @@ class _Dialect:
             return f"to_timestamp({expression})"
         return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {expression}, 'unixepoch')"
 
+    def buckets_of(self, begin: str, end: str) -> str:
+        """FROM-clause items giving `b`, each 15-minute bucket that [begin, end) touches.
+
+        PostgreSQL generates exactly those buckets per row; SQLite joins the rolled range's
+        bucket list (a recursive CTE named buckets), which is fine one day at a time.
+        """
+        if self.postgres:
+            return (
+                f"LATERAL generate_series(floor({begin} / 900) * 900, "
+                f"ceil({end} / 900) * 900 - 900, 900) AS buckets(b)"
+            )
+        return "buckets"
+
+    def bucket_condition(self, begin: str, end: str) -> str:
+        return "TRUE" if self.postgres else f"b < {end} AND b + 900 > {begin}"
+
     def least(self, *values: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
 
@@ -147,8 +163,8 @@ def _contact_interval_sql(d: _Dialect) -> str:
     return (
         f"INSERT INTO {_table(ContactInterval)} "
         f"(interval_start, queue_id, team_id, agent_id, channel, {', '.join(components)}) "
-        f"SELECT {bucket}, i.queue_id, i.team_id, i.agent_id, i.channel, "
-        f"{', '.join(components.values())} "
+        f"SELECT {bucket} AS interval_start, i.queue_id, i.team_id, i.agent_id, i.channel, "
+        f"{', '.join(f'{expression} AS {name}' for name, expression in components.items())} "
         f"FROM {interactions} i LEFT JOIN {_table(Interaction.queue.field.related_model)} q "
         f"ON q.id = i.queue_id "
         f"WHERE i.arrived_at >= %(start)s AND i.arrived_at < %(end)s "
@@ -198,27 +214,33 @@ def _state_interval_sql(d: _Dialect) -> str:
     names = ("staffed_seconds", *STATE_COLUMNS, "scheduled_seconds", "adherent_seconds")
     assert set(names) == set(STATE_COMPONENTS)
     activity_end = "a." + connection.ops.quote_name("end")  # END is an SQL keyword
+    over_end, over_start = d.least("act.e", "st.e"), d.greatest("act.s", "st.s")
+    bucket_list = (
+        "" if d.postgres else
+        "WITH RECURSIVE buckets(b) AS (SELECT %(first)s UNION ALL "
+        "SELECT b + 900 FROM buckets WHERE b + 900 < %(last)s), "
+    )  # fmt: skip
     return (
-        f"WITH RECURSIVE buckets(b) AS (SELECT %(first)s UNION ALL "
-        f"SELECT b + 900 FROM buckets WHERE b + 900 < %(last)s), "
+        f"{bucket_list}{'WITH ' if d.postgres else ''}"
         f"ev AS (SELECT e.agent_id, e.state, {at} AS s, {ends} AS e "
         f"FROM {_table(AgentStateEvent)} e WHERE e.at >= %(since)s AND e.at < %(end)s), "
         f"st AS (SELECT agent_id, state, {d.greatest('s', '%(first)s')} AS s, "
-        f"{d.least('e', '%(last)s')} AS e FROM ev WHERE e > %(first)s), "
+        f"{d.least('e', '%(last)s')} AS e FROM ev WHERE e > %(first)s AND s < %(last)s AND e > s), "
         f"act AS (SELECT sh.agent_id, a.kind, {d.greatest(d.epoch('a.start'), '%(first)s')} AS s, "
         f"{d.least(d.epoch(activity_end), '%(last)s')} AS e "
         f"FROM {_table(ShiftActivity)} a JOIN {_table(Shift)} sh ON sh.id = a.shift_id "
         f"WHERE {activity_end} > %(start)s AND a.start < %(end)s), "
         f"parts AS ("
         f"SELECT st.agent_id, b, st.state, {d.least('st.e', 'b + 900')} - {d.greatest('st.s', 'b')} AS secs, "
-        f"0 AS scheduled, 0 AS adherent FROM st JOIN buckets ON b < st.e AND b + 900 > st.s "
+        f"0 AS scheduled, 0 AS adherent FROM st, {d.buckets_of('st.s', 'st.e')} "
+        f"WHERE {d.bucket_condition('st.s', 'st.e')} "
         f"UNION ALL SELECT act.agent_id, b, NULL, 0, "
         f"{d.least('act.e', 'b + 900')} - {d.greatest('act.s', 'b')}, 0 "
-        f"FROM act JOIN buckets ON b < act.e AND b + 900 > act.s "
+        f"FROM act, {d.buckets_of('act.s', 'act.e')} WHERE {d.bucket_condition('act.s', 'act.e')} "
         f"UNION ALL SELECT act.agent_id, b, NULL, 0, 0, "
         f"{d.least('act.e', 'st.e', 'b + 900')} - {d.greatest('act.s', 'st.s', 'b')} "
-        f"FROM act JOIN st ON st.agent_id = act.agent_id AND st.s < act.e AND st.e > act.s AND ({match}) "
-        f"JOIN buckets ON b < {d.least('act.e', 'st.e')} AND b + 900 > {d.greatest('act.s', 'st.s')}) "
+        f"FROM act JOIN st ON st.agent_id = act.agent_id AND st.s < act.e AND st.e > act.s AND ({match}), "
+        f"{d.buckets_of(over_start, over_end)} WHERE {d.bucket_condition(over_start, over_end)}) "
         f"INSERT INTO {_table(StateInterval)} (interval_start, agent_id, team_id, {', '.join(names)}) "
         f"SELECT {d.from_epoch('parts.b')}, parts.agent_id, ag.team_id, "
         f"SUM(CASE WHEN state IS NOT NULL AND state <> 'offline' THEN secs ELSE 0 END), "
@@ -234,52 +256,85 @@ def _sum_columns(names, prefix=""):
     )
 
 
-def _contact_day_sql() -> str:
+def _local_day(d: _Dialect) -> str:
+    """The local day of an interval: PostgreSQL converts in SQL, so a run of days is one
+    statement; SQLite knows no time zones and rolls one day at a time (the day a
+    parameter)."""
+    return "(interval_start AT TIME ZONE %(zone)s)::date" if d.postgres else "%(day)s"
+
+
+def _contact_day_sql(d: _Dialect) -> str:
     names = ", ".join(CONTACT_COMPONENTS)
+    day = _local_day(d)
     return (
         f"INSERT INTO {_table(ContactDay)} (day, queue_id, team_id, channel, {names}) "
-        f"SELECT %(day)s, queue_id, team_id, channel, {_sum_columns(CONTACT_COMPONENTS)} "
+        f"SELECT {day}, queue_id, team_id, channel, {_sum_columns(CONTACT_COMPONENTS)} "
         f"FROM {_table(ContactInterval)} "
         f"WHERE interval_start >= %(start)s AND interval_start < %(end)s "
-        f"GROUP BY queue_id, team_id, channel"
+        f"GROUP BY {day}, queue_id, team_id, channel"
     )
 
 
-def _agent_day_sql() -> str:
+def _agent_day_sql(d: _Dialect) -> str:
     contact_zero = ", ".join(f"0 AS {name}" for name in STATE_COMPONENTS)
     state_zero = ", ".join(
         f"NULL AS {name}" if name == "wait_max" else f"0 AS {name}" for name in CONTACT_COMPONENTS
     )
     names = (*CONTACT_COMPONENTS, *STATE_COMPONENTS)
+    day = _local_day(d)
     return (
         f"INSERT INTO {_table(AgentDay)} (day, agent_id, team_id, {', '.join(names)}) "
-        f"SELECT %(day)s, agent_id, team_id, {_sum_columns(names)} FROM ("
-        f"SELECT agent_id, team_id, {', '.join(CONTACT_COMPONENTS)}, {contact_zero} "
+        f"SELECT day, agent_id, team_id, {_sum_columns(names)} FROM ("
+        f"SELECT {day} AS day, agent_id, team_id, {', '.join(CONTACT_COMPONENTS)}, {contact_zero} "
         f"FROM {_table(ContactInterval)} WHERE agent_id IS NOT NULL "
         f"AND interval_start >= %(start)s AND interval_start < %(end)s "
-        f"UNION ALL SELECT agent_id, team_id, {state_zero}, {', '.join(STATE_COMPONENTS)} "
-        f"FROM {_table(StateInterval)} "
+        f"UNION ALL SELECT {day} AS day, agent_id, team_id, {state_zero}, "
+        f"{', '.join(STATE_COMPONENTS)} FROM {_table(StateInterval)} "
         f"WHERE interval_start >= %(start)s AND interval_start < %(end)s"
-        f") parts GROUP BY agent_id, team_id"
+        f") parts GROUP BY day, agent_id, team_id"
     )
 
 
-def roll_up_days(days: Iterable[date]) -> int:
-    """Recompute the rollups of these local days; returns how many days were rolled."""
-    dialect = _Dialect(connection.vendor)
-    contact_sql, state_sql = _contact_interval_sql(dialect), _state_interval_sql(dialect)
-    cap = state_cap()
-    day_sql, agent_sql = _contact_day_sql(), _agent_day_sql()
-    window = int(repeat_window().total_seconds())
-    rolled = 0
+# Days per transaction when consecutive days are rolled together (PostgreSQL).
+DAYS_PER_RUN = 31
+
+
+def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
+    """Consecutive days grouped into (first, last) runs of at most `longest` days."""
+    runs = []
     for day in sorted(set(days)):
-        start, end = local_day_bounds(day)
+        if runs and day - runs[-1][1] == timedelta(days=1) and (day - runs[-1][0]).days < longest:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def roll_up_days(days: Iterable[date]) -> int:
+    """Recompute the rollups of these local days; returns how many days were rolled.
+
+    Each run of consecutive days is one transaction of one statement per table (one day
+    at a time on SQLite).
+    """
+    dialect = _Dialect(connection.vendor)
+    statements = (
+        _contact_interval_sql(dialect),
+        _state_interval_sql(dialect),
+        _contact_day_sql(dialect),
+        _agent_day_sql(dialect),
+    )
+    cap = state_cap()
+    adapt = connection.ops.adapt_datetimefield_value
+    rolled = 0
+    for first, last in _runs(days, DAYS_PER_RUN if dialect.postgres else 1):
+        start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
         params = {
-            "start": connection.ops.adapt_datetimefield_value(start),
-            "end": connection.ops.adapt_datetimefield_value(end),
-            "day": connection.ops.adapt_datefield_value(day),
-            "window": window,
-            "since": connection.ops.adapt_datetimefield_value(start - cap),
+            "start": adapt(start),
+            "end": adapt(end),
+            "day": connection.ops.adapt_datefield_value(first),
+            "zone": settings.TIME_ZONE,
+            "window": int(repeat_window().total_seconds()),
+            "since": adapt(start - cap),
             "first": start.timestamp(),
             "last": end.timestamp(),
             "cap": cap.total_seconds(),
@@ -289,14 +344,12 @@ def roll_up_days(days: Iterable[date]) -> int:
                 interval_start__gte=start, interval_start__lt=end
             ).delete()
             StateInterval.objects.filter(interval_start__gte=start, interval_start__lt=end).delete()
-            ContactDay.objects.filter(day=day).delete()
-            AgentDay.objects.filter(day=day).delete()
+            ContactDay.objects.filter(day__gte=first, day__lte=last).delete()
+            AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
             with connection.cursor() as cursor:
-                cursor.execute(contact_sql, params)
-                cursor.execute(state_sql, params)
-                cursor.execute(day_sql, params)
-                cursor.execute(agent_sql, params)
-        rolled += 1
+                for statement in statements:
+                    cursor.execute(statement, params)
+        rolled += (last - first).days + 1
     return rolled
 
 
@@ -322,7 +375,11 @@ def changed_days(since: datetime | None, until: datetime) -> set[date]:
         changed = changed.filter(updated_at__gt=since)
     days = days_of(changed)
     window = repeat_window()
-    earlier = Interaction.objects.exclude(customer="").filter(
+    # Driven from the changed contacts' customers (the index on customer, arrived_at), so
+    # the cost follows the number of changes, not the length of history.
+    earlier = Interaction.objects.filter(
+        customer__in=changed.exclude(customer="").values("customer")
+    ).filter(
         Exists(
             changed.exclude(customer="").filter(
                 customer=OuterRef("customer"),

@@ -1,0 +1,214 @@
+"""KPI engine benchmark: rollups and the KPI API at 100k and 1M contacts of history.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/contactcenter python bench/kpis.py
+
+On its own database (<name>_bench, created and dropped here). Contacts are generated in
+SQL: one year, 300 agents in 10 teams, 5 queues. Each figure is measured beside its
+reference in the same run; a Markdown table is printed for docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+YEAR_START = date(2025, 1, 1)
+AGENTS, TEAMS, QUEUES = 300, 10, 5
+
+
+def setup_django(bench_url: str):
+    os.environ.update(
+        DATABASE_URL=bench_url,
+        DEBUG="0",
+        SECRET_KEY="bench-only-" + "x" * 50,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="0",
+        STATIC_ROOT=tempfile.gettempdir() + "/contactcenter-bench-static",
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
+    import django
+
+    django.setup()
+
+
+def people():
+    from agents.models import Agent, Team
+    from interactions.models import Queue
+
+    teams = [Team.objects.create(name=f"Team {n}") for n in range(TEAMS)]
+    queues = [Queue.objects.create(name=f"Queue {n}", channel="voice") for n in range(QUEUES)]
+    agents = Agent.objects.bulk_create(
+        Agent(login=f"a{n:03d}", team=teams[n % TEAMS]) for n in range(AGENTS)
+    )
+    return (
+        [q.pk for q in queues],
+        [a.pk for a in agents],
+        [teams[n % TEAMS].pk for n in range(AGENTS)],
+    )
+
+
+def generate(first: int, count: int, total: int, ids) -> None:
+    """Contacts `first` .. `first + count - 1` of `total` spread evenly over the year."""
+    from django.db import connection
+
+    queues, agents, agent_teams = ids
+    step = 365 * 86400 / total
+    sql = f"""
+        INSERT INTO interactions_interaction (source, external_id, channel, direction,
+            queue_id, agent_id, team_id, customer, arrived_at, answered_at, ended_at,
+            talk_seconds, hold_seconds, wrap_seconds, transferred, resolved,
+            callback_requested, topic, csat, nps, created_at, updated_at)
+        SELECT 'bench', 'b' || g, 'voice', 'inbound',
+            (ARRAY{queues})[1 + g %% {QUEUES}],
+            CASE WHEN g %% 10 <> 0 THEN (ARRAY{agents})[1 + g %% {AGENTS}] END,
+            CASE WHEN g %% 10 <> 0 THEN (ARRAY{agent_teams})[1 + g %% {AGENTS}] END,
+            'C' || (g * 7919 %% {max(total // 3, 1)}),
+            t, CASE WHEN g %% 10 <> 0 THEN t + (g %% 40) * interval '1 second' END,
+            t + (CASE WHEN g %% 10 <> 0 THEN g %% 40 + 200 + g %% 300 ELSE g %% 90 END) * interval '1 second',
+            CASE WHEN g %% 10 <> 0 THEN 200 + g %% 300 ELSE 0 END, 0, 30, g %% 17 = 0,
+            CASE WHEN g %% 7 = 0 THEN false WHEN g %% 11 = 0 THEN NULL ELSE true END,
+            false, '', CASE WHEN g %% 4 = 0 THEN 1 + g %% 5 END,
+            CASE WHEN g %% 5 = 0 THEN g %% 11 END, %s, %s
+        FROM generate_series(%s, %s) g,
+            LATERAL (SELECT %s::timestamptz + (g * %s) * interval '1 second' AS t) at_time
+    """  # noqa: S608 (bench-only literals built from integers above)
+    with connection.cursor() as cursor:
+        stored = datetime(2026, 1, 1, tzinfo=UTC)  # long before the incremental run's watermark
+        cursor.execute(
+            sql, [stored, stored, first, first + count - 1, datetime(2025, 1, 1, tzinfo=UTC), step]
+        )
+        cursor.execute("ANALYZE interactions_interaction")
+
+
+def bare_group_by_seconds() -> float:
+    """Reference: the rollup's own SELECT over the whole raw table at once, written to a
+    scratch table (every column computed, as the INSERT does, but no per-day work)."""
+    from django.db import connection
+
+    from kpis.services import _contact_interval_sql, _Dialect
+
+    select = _contact_interval_sql(_Dialect("postgresql")).split(") SELECT ", 1)[1]
+    select = "SELECT " + select.replace(
+        "WHERE i.arrived_at >= %(start)s AND i.arrived_at < %(end)s ", ""
+    )
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(f"CREATE TEMP TABLE bench_rows AS {select}", {"window": 7 * 86400})
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM bench_rows")
+        rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_rows")
+    return elapsed, rows
+
+
+def full_rebuild_seconds() -> float:
+    from kpis import services
+
+    days = [YEAR_START + timedelta(days=n) for n in range(366)]
+    started = time.perf_counter()
+    services.roll_up_days(days)
+    return time.perf_counter() - started
+
+
+def incremental_seconds(total: int) -> float:
+    """Ingest 1,000 new contacts on one recent day (not timed), then time the rollup."""
+    from interactions import services as ingest
+    from kpis import services
+    from kpis.models import RollupState
+
+    RollupState.objects.update_or_create(pk=1, defaults={"contacts_rolled_to": datetime.now(UTC)})
+    time.sleep(0.01)
+    base = datetime(2025, 12, 20, 9, tzinfo=UTC)
+    records = [
+        {"external_id": f"new{total}-{n}", "channel": "voice", "queue": "Queue 1",
+         "agent": f"a{n % AGENTS:03d}", "customer": f"C{n * 13 % 5000}",
+         "arrived_at": (base + timedelta(seconds=20 * n)).isoformat(),
+         "answered_at": (base + timedelta(seconds=20 * n + 12)).isoformat(),
+         "ended_at": (base + timedelta(seconds=20 * n + 250)).isoformat(), "talk_seconds": 238}
+        for n in range(1000)
+    ]  # fmt: skip
+    ingest.ingest_contacts(records, default_source="bench-new")
+    started = time.perf_counter()
+    days = services.roll_up_changes()
+    elapsed = time.perf_counter() - started
+    assert days >= 1
+    return elapsed
+
+
+def api_milliseconds(repeat: int = 7) -> float:
+    """Median server time of /api/v1/kpis/ for 90 days by day and queue (in-process)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    url = "/api/v1/kpis/?start=2025-09-01&end=2025-11-29&granularity=day&group_by=queue"
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and len(response.json()["results"]) == 90 * QUEUES
+    return statistics.median(timings)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark is about PostgreSQL.")
+    base, _, name = url.rpartition("/")
+    bench_url = f"{base}/{name}_bench"
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+        admin.execute(f'CREATE DATABASE "{name}_bench"')
+    figures = []
+    try:
+        setup_django(bench_url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        ids = people()
+        for size in args.sizes:
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM interactions_interaction")
+            generate(0, size, size, ids)
+            reference, rows = bare_group_by_seconds()
+            rebuild = full_rebuild_seconds()
+            incremental = incremental_seconds(size)
+            api = api_milliseconds()
+            figures.append((size, rows, reference, rebuild, incremental, api))
+            print(f"{size:,}: reference {reference:.2f} s, rebuild {rebuild:.2f} s, "
+                  f"incremental {incremental * 1000:.0f} ms, api {api:.1f} ms", flush=True)  # fmt: skip
+        print(f"\nPostgreSQL, {os.cpu_count()} cores, one year, {AGENTS} agents, {QUEUES} queues\n")
+        print("| contacts | interval rows | bare SQL GROUP BY (s) | full rebuild (s) | rebuild / bare | "
+              "incremental after 1,000 new (ms) | /api/v1/kpis/ 90 days x queue (ms) |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for size, rows, reference, rebuild, incremental, api in figures:
+            print(f"| {size:,} | {rows:,} | {reference:.2f} | {rebuild:.2f} | {rebuild / reference:.2f} | "
+                  f"{incremental * 1000:.0f} | {api:.1f} |")  # fmt: skip
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+
+
+if __name__ == "__main__":
+    main()
