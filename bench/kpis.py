@@ -1,5 +1,9 @@
 """KPI engine benchmark: rollups and the KPI API at 100k and 1M contacts of history.
 
+History grows in length at a fixed density (1M contacts a year): 100k is the year's last
+five weeks. The incremental rollup adds 1,000 contacts on 20 December, the API reads the
+last 90 days by day and queue.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/contactcenter python bench/kpis.py
 
 On its own database (<name>_bench, created and dropped here). Contacts are generated in
@@ -69,7 +73,7 @@ def generate(first: int, count: int, total: int, ids) -> None:
             (ARRAY{queues})[1 + g %% {QUEUES}],
             CASE WHEN g %% 10 <> 0 THEN (ARRAY{agents})[1 + g %% {AGENTS}] END,
             CASE WHEN g %% 10 <> 0 THEN (ARRAY{agent_teams})[1 + g %% {AGENTS}] END,
-            'C' || (g * 7919 %% {max(total // 3, 1)}),
+            'C' || (g::bigint * 7919 %% {max(total // 3, 1)}),
             t, CASE WHEN g %% 10 <> 0 THEN t + (g %% 40) * interval '1 second' END,
             t + (CASE WHEN g %% 10 <> 0 THEN g %% 40 + 200 + g %% 300 ELSE g %% 90 END) * interval '1 second',
             CASE WHEN g %% 10 <> 0 THEN 200 + g %% 300 ELSE 0 END, 0, 30, g %% 17 = 0,
@@ -152,7 +156,7 @@ def api_milliseconds(repeat: int = 7) -> float:
     )
     client = APIClient()
     client.force_authenticate(user)
-    url = "/api/v1/kpis/?start=2025-09-01&end=2025-11-29&granularity=day&group_by=queue"
+    url = "/api/v1/kpis/?start=2025-10-01&end=2025-12-29&granularity=day&group_by=queue"
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -187,7 +191,10 @@ def main():
         for size in args.sizes:
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM interactions_interaction")
-            generate(0, size, size, ids)
+            # The same density (a year of the largest size), history growing backwards
+            # from the end of the year: what changes between sizes is only its length.
+            largest = max(args.sizes)
+            generate(largest - size, size, largest, ids)
             reference, rows = bare_group_by_seconds()
             rebuild = full_rebuild_seconds()
             incremental = incremental_seconds(size)

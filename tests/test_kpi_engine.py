@@ -243,3 +243,22 @@ def test_a_forgotten_logout_counts_at_most_the_cap(manager, settings):
     settings.KPI_STATE_CAP_HOURS = 12
     _states(AgentFactory(), ("09:00", "available"))
     assert total(manager)["components"]["staffed_seconds"] == 12 * 3600
+
+
+def test_day_tables_hold_the_sums_of_the_interval_tables(manager, team_a):
+    from django.db.models import Sum
+
+    from kpis.models import AgentDay, StateInterval
+
+    agent = AgentFactory(team=team_a)
+    for minute in range(0, 600, 37):
+        contact(minute % 50, talk=100, agent=agent, team=team_a, at=T0 + timedelta(minutes=minute),
+                customer=f"c{minute % 3}", csat=1 + minute % 5)  # fmt: skip
+    _states(agent, ("09:00", "available"), ("11:00", "break"), ("12:00", "offline"))
+    services.roll_up_days([DAY])
+    names = ["offered", "answered", "handled", "talk_sum", "fcr_resolved", "csat_positive"]
+    intervals = ContactInterval.objects.aggregate(**{n: Sum(n) for n in names})
+    assert ContactDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
+    assert AgentDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
+    assert AgentDay.objects.get().staffed_seconds == StateInterval.objects.aggregate(
+        s=Sum("staffed_seconds"))["s"] == 3 * 3600  # fmt: skip
