@@ -326,6 +326,7 @@ def roll_up_days(days: Iterable[date]) -> int:
     cap = state_cap()
     adapt = connection.ops.adapt_datetimefield_value
     rolled = 0
+    RollupState.objects.get_or_create(pk=1)
     for first, last in _runs(days, DAYS_PER_RUN if dialect.postgres else 1):
         start, end = local_day_bounds(first)[0], local_day_bounds(last)[1]
         params = {
@@ -340,6 +341,9 @@ def roll_up_days(days: Iterable[date]) -> int:
             "cap": cap.total_seconds(),
         }
         with transaction.atomic():
+            # One rollup at a time: two deleting and re-inserting the same days side by side
+            # would each keep their rows. (SQLite transactions are serial anyway.)
+            list(RollupState.objects.select_for_update().filter(pk=1))
             ContactInterval.objects.filter(
                 interval_start__gte=start, interval_start__lt=end
             ).delete()

@@ -93,3 +93,46 @@ def _incremental_equals_rebuild(rounds):
         model.objects.all().delete()
     services.roll_up_days(START.date() + timedelta(days=n) for n in range(4))
     assert snapshot() == incremental
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_rollups_of_the_same_days_keep_one_set_of_rows():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race is a PostgreSQL question")
+    team = TeamFactory(name="T")
+    AgentFactory(login="a1", team=team)
+    ingest.ingest_contacts(
+        [record({"id": n, "minute": n * 50, "wait": 5, "answered": True, "ended": True,
+                 "customer": "c1", "resolved": True, "csat": 4, "agent": "a1", "channel": "voice"})
+         for n in range(30)],
+        default_source="p",
+    )  # fmt: skip
+    days = [START.date() + timedelta(days=n) for n in range(3)]
+    services.roll_up_days(days)
+    expected = snapshot()
+    barrier, failures = threading.Barrier(3), []
+
+    def roll(work):
+        try:
+            barrier.wait()
+            work()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=roll, args=(lambda: services.roll_up_days(days),)),
+        threading.Thread(target=roll, args=(lambda: services.roll_up_days(days),)),
+        threading.Thread(target=roll, args=(services.roll_up_changes,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert snapshot() == expected
