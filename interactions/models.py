@@ -177,6 +177,12 @@ class Interaction(models.Model):
     def __str__(self):
         return f"{self.source}:{self.external_id}"
 
+    @property
+    def wait_seconds(self) -> float | None:
+        """The wait as the KPIs count it: to the answer, or to the end when unanswered."""
+        until = self.answered_at or self.ended_at
+        return (until - self.arrived_at).total_seconds() if until else None
+
 
 class Survey(models.Model):
     """A survey answer that arrived on its own, after its contact.

@@ -1,14 +1,18 @@
+import csv
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agents import access
-from interactions import imports
+from interactions import imports, selectors
 from interactions.forms import ImportForm
-from interactions.models import ImportJob
+from interactions.models import ImportJob, Survey
 from interactions.tasks import run_import
 
 REJECTED_SHOWN = 200
@@ -74,3 +78,71 @@ def import_rejected_csv(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="rejected-lines-{job.pk}.csv"'
     return response
+
+
+CONTACT_COLUMNS = [
+    "external_id", "source", "channel", "direction", "queue", "agent", "team", "customer",
+    "arrived_at", "answered_at", "ended_at", "talk_seconds", "hold_seconds", "wrap_seconds",
+    "transferred", "resolved", "callback_requested", "topic", "csat", "nps",
+]  # fmt: skip
+
+
+def _contact_filters(params):
+    try:
+        start = date.fromisoformat(params["start"]) if params.get("start") else None
+        end = date.fromisoformat(params["end"]) if params.get("end") else None
+    except ValueError:
+        start = end = None
+    return {
+        "start": start,
+        "end": end,
+        "queues": [v for v in params.getlist("queue") if v],
+        "agents": [v for v in params.getlist("agent") if v],
+        "teams": [v for v in params.getlist("team") if v],
+        "channels": [v for v in params.getlist("channel") if v],
+    }
+
+
+@login_required
+def contact_list(request):
+    """The contacts behind a number: filtered, sortable, paginated, exportable."""
+    params = request.GET
+    filters = _contact_filters(params)
+    contacts = selectors.contacts_for(request.user, **filters)
+    outcome = params.get("outcome", "")
+    if outcome in selectors.OUTCOMES:
+        contacts = contacts.filter(selectors.OUTCOMES[outcome])
+    sort = params.get("sort", "-arrived")
+    field = selectors.SORTS.get(sort.lstrip("-"), "arrived_at")
+    contacts = contacts.order_by(f"-{field}" if sort.startswith("-") else field, "-id")
+    if params.get("format") == "csv":
+        return _contacts_csv(contacts)
+    page = Paginator(contacts, 50).get_page(params.get("page"))
+    context = {"page": page, "filters": filters, "outcome": outcome, "sort": sort,
+               "outcomes": list(selectors.OUTCOMES)}  # fmt: skip
+    return render(request, "interactions/contact_list.html", context)
+
+
+def _contacts_csv(contacts):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CONTACT_COLUMNS)
+    for contact in contacts.iterator(chunk_size=2000):
+        writer.writerow(
+            [getattr(contact, name) if name not in ("queue", "agent", "team")
+             else (str(getattr(contact, name)) if getattr(contact, f"{name}_id") else "")
+             for name in CONTACT_COLUMNS]
+        )  # fmt: skip
+    return response
+
+
+@login_required
+def contact_detail(request, pk):
+    contact = get_object_or_404(
+        access.visible_interactions(request.user).select_related("queue", "agent", "team"), pk=pk
+    )
+    survey = Survey.objects.filter(interaction=contact).first()
+    return render(
+        request, "interactions/contact_detail.html", {"contact": contact, "survey": survey}
+    )

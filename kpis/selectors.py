@@ -64,14 +64,14 @@ def _zone():
     return timezone.get_default_timezone()
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_zone())
 
 
 def period_starts(request: SeriesRequest) -> list[datetime]:
     """Every period of the range, in local time, so a series has no gaps."""
     zone = _zone()
-    first, after = _local_midnight(request.start), _local_midnight(request.end + timedelta(days=1))
+    first, after = local_midnight(request.start), local_midnight(request.end + timedelta(days=1))
     if request.granularity == "total":
         return [first]
     if request.granularity in INTRADAY:
@@ -88,10 +88,10 @@ def period_starts(request: SeriesRequest) -> list[datetime]:
         days = sorted({day - timedelta(days=day.weekday()) for day in days})
     elif request.granularity == "month":
         days = sorted({day.replace(day=1) for day in days})
-    return [_local_midnight(day) for day in days]
+    return [local_midnight(day) for day in days]
 
 
-def _scope(user, rows, *, has_team=True, has_agent=True):
+def scope_rows(user, rows, *, has_team=True, has_agent=True):
     """Limit rollup rows to what the user may see (None: an internal read, no limit)."""
     if user is None or access.is_manager(user):
         return rows
@@ -139,7 +139,7 @@ def _as_local_start(value) -> datetime:
         return (
             value.astimezone(_zone()) if timezone.is_aware(value) else value.replace(tzinfo=_zone())
         )
-    return _local_midnight(value)
+    return local_midnight(value)
 
 
 def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
@@ -200,15 +200,15 @@ def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool
         return rows.filter(
             **{f"{time_field}__gte": request.start, f"{time_field}__lte": request.end}
         )
-    start = _local_midnight(request.start)
-    end = _local_midnight(request.end + timedelta(days=1))
+    start = local_midnight(request.start)
+    end = local_midnight(request.end + timedelta(days=1))
     return rows.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
 
 
 def kpi_series(user, request: SeriesRequest) -> list[dict]:
     """KPIs per period (and group) for what the user may see, with no gaps."""
     rows, time_field, day_table, fields = _contact_source(user, request)
-    rows = _scope(user, rows, has_agent="agent" in fields)
+    rows = scope_rows(user, rows, has_agent="agent" in fields)
     rows = _filtered(_range_filter(rows, request, time_field, day_table), request, fields=fields)
     contacts = _aggregate(
         rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
@@ -218,7 +218,7 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     # Agent states belong to agents and teams, not to queues or channels.
     if request.group_by in (None, "team", "agent") and not (request.queues or request.channels):
         state_rows, state_time, state_day = _state_source(request)
-        state_rows = _scope(user, state_rows)
+        state_rows = scope_rows(user, state_rows)
         state_rows = _filtered(_range_filter(state_rows, request, state_time, state_day), request,
                                fields={"team", "agent"})  # fmt: skip
         states = _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,

@@ -1,17 +1,85 @@
+import csv
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 
 from agents import access
-from kpis import selectors
+from kpis import dashboards, definitions, selectors
 
 
 @login_required
 def home(request):
-    """Each role's landing page: what the user is responsible for, and what data there is."""
+    """Each role's landing page: managers and supervisors go to their dashboard."""
     user = request.user
+    if access.is_manager(user) or access.is_supervisor(user):
+        return redirect("overview")
     context = {
         "overview": selectors.database_overview(user),
         "my_agent": access.agent_of(user) if access.is_agent(user) else None,
-        "my_teams": access.visible_teams(user) if access.is_supervisor(user) else None,
     }
     return render(request, "kpis/home.html", context)
+
+
+@login_required
+def overview(request):
+    """The manager's morning page; a supervisor sees it for their teams."""
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        raise Http404
+    filters = dashboards.parse_filters(request.GET)
+    if request.GET.get("export") == "series":
+        return _series_csv(user, filters)
+    if request.GET.get("export") in ("queue", "channel", "team"):
+        return _breakdown_csv(user, filters, request.GET["export"])
+    context = {
+        "filters": filters,
+        "periods": dashboards.PERIODS,
+        "queues": access.visible_queues(user).values_list("name", flat=True),
+        "teams": access.visible_teams(user).values_list("name", flat=True),
+        "channels": ["voice", "chat", "email", "social", "sms"],
+        "data": dashboards.overview(user, filters),
+    }
+    return render(request, "kpis/overview.html", context)
+
+
+def _csv_response(filename):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _series_csv(user, filters):
+    """The overview as a CSV of the KPI series by day (by hour for one day)."""
+    granularity = "hour" if filters.single_day else "day"
+    rows = selectors.kpi_series(user, filters.request(granularity=granularity))
+    response = _csv_response(f"kpis-{filters.start}-{filters.end}.csv")
+    writer = csv.writer(response)
+    writer.writerow(["period_start", *(kpi.key for kpi in definitions.KPIS)])
+    for row in rows:
+        writer.writerow(
+            [row["period_start"].isoformat(), *(row["kpis"][kpi.key] for kpi in definitions.KPIS)]
+        )
+    return response
+
+
+def _breakdown_csv(user, filters, group_by):
+    rows = dashboards.breakdown(user, filters, group_by)
+    response = _csv_response(f"kpis-by-{group_by}-{filters.start}-{filters.end}.csv")
+    writer = csv.writer(response)
+    writer.writerow([group_by, *dashboards.TABLE_KPIS])
+    for row in rows:
+        writer.writerow([row["name"], *(row["kpis"][key] for key in dashboards.TABLE_KPIS)])
+    return response
+
+
+@login_required
+def kpi_help(request, key=None):
+    """What each KPI means and how it is computed, from the registry."""
+    if key is not None and key not in definitions.BY_KEY:
+        raise Http404
+    return render(
+        request,
+        "kpis/kpi_help.html",
+        {"kpis": definitions.KPIS, "current": definitions.BY_KEY.get(key)},
+    )

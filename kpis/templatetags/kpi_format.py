@@ -1,0 +1,49 @@
+"""Showing KPI values the way people read them."""
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+@register.filter
+def kpi_value(value, kpi):
+    """Rounded for display by the KPI's unit; an empty ratio is a dash."""
+    if value is None:
+        return "–"
+    unit = kpi.unit if hasattr(kpi, "unit") else kpi
+    if unit == "count":
+        return intcomma(int(value))
+    if unit == "percent":
+        return f"{value:.1f} %"
+    if unit == "seconds":
+        seconds = round(value)
+        if seconds >= 3600:
+            return f"{seconds // 3600} h {seconds % 3600 // 60:02d} m"
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    if unit == "currency":
+        return f"{value:,.2f}"
+    if unit == "score":
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+@register.filter
+def signed(value, decimals=1):
+    return f"{value:+.{int(decimals)}f}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (None removes them)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
