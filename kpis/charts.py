@@ -135,3 +135,48 @@ def sparkline_points(values: list, width: int = 120, height: int = 28) -> str:
         f"{index * step:.1f},{height - 2 - (value - low) / span * (height - 4):.1f}"
         for index, value in known
     )
+
+
+def comparison(kpi: definitions.Kpi, periods: list, mine: list, theirs: list | None) -> dict:
+    """One agent's KPI over time, with their team's as a second line."""
+    data = [{"type": "scatter", "mode": "lines+markers", "name": "Agent", "x": periods, "y": mine,
+             "line": {"color": PALETTE[0], "width": 2}, "marker": {"size": 5}}]  # fmt: skip
+    if theirs is not None:
+        data.append({"type": "scatter", "mode": "lines", "name": "Team", "x": periods, "y": theirs,
+                     "line": {"color": PALETTE[1], "width": 1.5, "dash": "dot"}})  # fmt: skip
+    return {"data": data, "layout": _layout(kpi.label)}
+
+
+def target_progress(labels: list[str], actual: list, target: list, colours: list[str]) -> dict:
+    """Each target's actual value as a bar, its target as a marker."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": "Actual",
+                "y": labels,
+                "x": actual,
+                "marker": {"color": colours},
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "Target",
+                "y": labels,
+                "x": target,
+                "marker": {
+                    "symbol": "line-ns-open",
+                    "size": 18,
+                    "color": "#000000",
+                    "line": {"width": 2},
+                },
+            },
+        ],  # fmt: skip
+        "layout": _layout(
+            "Targets: actual against target",
+            hovermode="closest",
+            yaxis={"autorange": "reversed"},
+            margin={"l": 220, "r": 16, "t": 40, "b": 40},
+        ),  # fmt: skip
+    }

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from kpis import charts, definitions
 from kpis.models import ContactInterval, Target
-from kpis.selectors import SeriesRequest, kpi_series, local_midnight, scope_rows, target_status
+from kpis.selectors import (
+    SeriesRequest,
+    agent_outliers,
+    kpi_series,
+    local_midnight,
+    scope_rows,
+    target_status,
+)
 
 PERIODS = {
     "today": "Today",
@@ -274,3 +281,60 @@ def overview(user, filters: Filters) -> dict:
         },
         "table_kpis": [definitions.BY_KEY[key] for key in TABLE_KPIS],
     }
+
+
+# -- team, agent and targets pages --------------------------------------------------------
+
+AGENT_KPIS = ("handled", "aht", "asa", "transfer_rate", "fcr", "csat", "nps", "occupancy",
+              "utilization", "adherence", "contacts_per_hour")  # fmt: skip
+
+
+def team_page(team, filters: Filters, leader_kpi: str) -> dict:
+    """A team against the center, its agents with outlier flags, and a leaderboard."""
+    request = filters.request(teams=(team.name,), queues=(), channels=())
+    [mine] = kpi_series(None, request)
+    [center] = kpi_series(None, filters.request(teams=(), queues=(), channels=()))
+    agents = kpi_series(None, filters.request(teams=(team.name,), queues=(), channels=(),
+                                              group_by="agent", kpis=AGENT_KPIS))  # fmt: skip
+    flags = {row["agent"]: row["kpis"] for row in _outliers(team, filters)}
+    rows = []
+    for row in agents:
+        login = row["group"]["agent"]
+        if login is None:
+            continue
+        rows.append({"login": login, "kpis": row["kpis"], "flags": flags.get(login, {})})
+    kpi = definitions.BY_KEY[leader_kpi]
+    ranked = sorted((r for r in rows if r["kpis"].get(leader_kpi) is not None),
+                    key=lambda r: r["kpis"][leader_kpi], reverse=kpi.direction != definitions.LOWER)  # fmt: skip
+    comparison = [
+        {"kpi": definitions.BY_KEY[key], "team": mine["kpis"][key], "center": center["kpis"][key]}
+        for key in AGENT_KPIS
+    ]
+    return {"comparison": comparison, "agents": rows, "leaderboard": ranked[:10], "leader_kpi": kpi,
+            "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
+
+
+def _outliers(team, filters):
+    return agent_outliers(team, filters.start, filters.end)
+
+
+def agent_page(agent, filters: Filters) -> dict:
+    """One agent's KPIs over time against their team's."""
+    granularity = "hour" if filters.single_day else "day"
+    mine = kpi_series(None, filters.request(agents=(agent.login,), teams=(), queues=(), channels=(),
+                                            granularity=granularity, kpis=AGENT_KPIS))  # fmt: skip
+    [total] = kpi_series(None, filters.request(agents=(agent.login,), teams=(), queues=(), channels=(),
+                                               kpis=AGENT_KPIS))  # fmt: skip
+    team_rows = []
+    if agent.team_id:
+        team_rows = kpi_series(None, filters.request(teams=(agent.team.name,), queues=(), channels=(),
+                                                     granularity=granularity, kpis=AGENT_KPIS))  # fmt: skip
+    periods = [row["period_start"].isoformat() for row in mine]
+    figures = []
+    for key in ("handled", "aht", "csat", "occupancy", "adherence", "contacts_per_hour"):
+        kpi = definitions.BY_KEY[key]
+        figures.append({"key": key, "figure": charts.comparison(
+            kpi, periods, [row["kpis"][key] for row in mine],
+            [row["kpis"][key] for row in team_rows] if team_rows else None)})  # fmt: skip
+    return {"total": total["kpis"], "figures": figures,
+            "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip

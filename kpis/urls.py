@@ -5,6 +5,9 @@ from kpis import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.overview, name="overview"),
+    path("teams/<int:pk>/", views.team_detail, name="team-detail"),
+    path("agents/<int:pk>/", views.agent_detail, name="agent-detail"),
+    path("targets/", views.targets, name="targets"),
     path("kpis/", views.kpi_help, name="kpi-help"),
     path("kpis/<slug:key>/", views.kpi_help, name="kpi-help-detail"),
 ]

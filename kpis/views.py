@@ -1,11 +1,11 @@
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
 from agents import access
-from kpis import dashboards, definitions, selectors
+from kpis import charts, dashboards, definitions, selectors
 
 
 @login_required
@@ -83,3 +83,53 @@ def kpi_help(request, key=None):
         "kpis/kpi_help.html",
         {"kpis": definitions.KPIS, "current": definitions.BY_KEY.get(key)},
     )
+
+
+@login_required
+def team_detail(request, pk):
+    """A team's KPIs against the center's, its agents with outliers, a leaderboard."""
+    team = access.get_team_for_user(request.user, pk)
+    filters = dashboards.parse_filters(request.GET)
+    leader = request.GET.get("kpi", "aht")
+    if leader not in dashboards.AGENT_KPIS:
+        leader = "aht"
+    context = {
+        "team": team,
+        "filters": filters,
+        "periods": dashboards.PERIODS,
+        "data": dashboards.team_page(team, filters, leader),
+        "agent_ids": dict(team.agents.values_list("login", "pk")),
+    }
+    return render(request, "kpis/team.html", context)
+
+
+@login_required
+def agent_detail(request, pk):
+    """One agent's KPIs over time against their team's; an agent sees only their own."""
+    agent = access.get_agent_for_user(request.user, pk)
+    filters = dashboards.parse_filters(request.GET)
+    context = {"agent": agent, "filters": filters, "periods": dashboards.PERIODS,
+               "data": dashboards.agent_page(agent, filters)}  # fmt: skip
+    return render(request, "kpis/agent.html", context)
+
+
+@login_required
+def targets(request):
+    """Every target with its status, value, distance and time left (managers)."""
+    if not access.is_manager(request.user):
+        raise Http404
+    filters = dashboards.parse_filters(request.GET.copy() if request.GET else _this_month())
+    rows = selectors.targets_status(request.user, filters.start, filters.end)
+    colours = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "no data": "#c9d6e3"}
+    figure = charts.target_progress(
+        [f"{row['label']} · {row['scope_name']}" for row in rows],
+        [row["actual"] for row in rows],
+        [row["target"] for row in rows],
+        [colours[row["status"]] for row in rows],
+    )
+    context = {"rows": rows, "filters": filters, "periods": dashboards.PERIODS, "figure": figure}
+    return render(request, "kpis/targets.html", context)
+
+
+def _this_month():
+    return QueryDict("period=month")

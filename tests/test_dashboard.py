@@ -157,3 +157,49 @@ def test_empty_period_says_what_to_do(client, manager):
         reverse("overview") + "?period=custom&start=2020-01-01&end=2020-01-02"
     ).content.decode()
     assert "No contacts in this period" in html
+
+
+def test_team_page_compares_with_the_center_and_lists_its_agents(
+    client, supervisor_a, team_a, team_b, floor
+):
+    client.force_login(supervisor_a)
+    response = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY)
+    assert response.status_code == 200
+    data = response.context["data"]
+    handled = {row["kpi"].key: row for row in data["comparison"]}["handled"]
+    assert (handled["team"], handled["center"]) == (3, 5)
+    assert [row["login"] for row in data["agents"]] == ["n1"]
+    assert client.get(reverse("team-detail", args=[team_b.pk])).status_code == 404
+    leader = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&kpi=csat")
+    assert leader.context["data"]["leader_kpi"].key == "csat"
+
+
+def test_agent_page_shows_own_numbers_to_the_agent_only(
+    client, agent_a, agent_b, supervisor_a, floor
+):
+    client.force_login(agent_a.user)
+    assert client.get(reverse("agent-detail", args=[agent_a.pk]) + QUERY).status_code == 200
+    assert client.get(reverse("agent-detail", args=[agent_b.pk])).status_code == 404
+    client.force_login(supervisor_a)
+    north = client.get(reverse("agent-detail", args=[floor["north"].pk]) + QUERY)
+    assert north.context["data"]["total"]["handled"] == 3
+    assert client.get(reverse("agent-detail", args=[floor["south"].pk])).status_code == 404
+
+
+def test_targets_page_for_managers(client, manager, supervisor_a, floor):
+    client.force_login(manager)
+    response = client.get(reverse("targets") + QUERY)
+    assert [row["status"] for row in response.context["rows"]] == ["red"]
+    assert "Service level" in response.content.decode()
+    client.force_login(supervisor_a)
+    assert client.get(reverse("targets")).status_code == 404
+
+
+def test_team_and_agent_pages_read_few_queries(
+    client, manager, team_a, floor, django_assert_max_num_queries
+):
+    client.force_login(manager)
+    with django_assert_max_num_queries(40):
+        client.get(reverse("team-detail", args=[team_a.pk]) + QUERY)
+    with django_assert_max_num_queries(30):
+        client.get(reverse("agent-detail", args=[floor["north"].pk]) + QUERY)
