@@ -3,6 +3,7 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 
 from agents import access
 from kpis import charts, dashboards, definitions, selectors
@@ -93,11 +94,19 @@ def team_detail(request, pk):
     leader = request.GET.get("kpi", "aht")
     if leader not in dashboards.AGENT_KPIS:
         leader = "aht"
+    data = dashboards.team_page(team, filters, leader)
+    if request.GET.get("export") == "agents":
+        response = _csv_response(f"{slugify(team.name)}-agents-{filters.start}-{filters.end}.csv")
+        writer = csv.writer(response)
+        writer.writerow(["agent", *dashboards.AGENT_KPIS])
+        for row in data["agents"]:
+            writer.writerow([row["login"], *(row["kpis"][key] for key in dashboards.AGENT_KPIS)])
+        return response
     context = {
         "team": team,
         "filters": filters,
         "periods": dashboards.PERIODS,
-        "data": dashboards.team_page(team, filters, leader),
+        "data": data,
         "agent_ids": dict(team.agents.values_list("login", "pk")),
     }
     return render(request, "kpis/team.html", context)
@@ -120,6 +129,14 @@ def targets(request):
         raise Http404
     filters = dashboards.parse_filters(request.GET.copy() if request.GET else _this_month())
     rows = selectors.targets_status(request.user, filters.start, filters.end)
+    if request.GET.get("export") == "targets":
+        response = _csv_response(f"targets-{filters.start}-{filters.end}.csv")
+        columns = ["kpi", "scope", "scope_name", "target", "warning_margin", "actual", "distance",
+                   "status", "valid_from", "due_by", "days_left"]  # fmt: skip
+        writer = csv.writer(response)
+        writer.writerow(columns)
+        writer.writerows([row[name] for name in columns] for row in rows)
+        return response
     colours = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "no data": "#c9d6e3"}
     figure = charts.target_progress(
         [f"{row['label']} · {row['scope_name']}" for row in rows],

@@ -203,3 +203,14 @@ def test_team_and_agent_pages_read_few_queries(
         client.get(reverse("team-detail", args=[team_a.pk]) + QUERY)
     with django_assert_max_num_queries(30):
         client.get(reverse("agent-detail", args=[floor["north"].pk]) + QUERY)
+
+
+def test_team_and_targets_tables_export_csv(client, manager, team_a, floor):
+    client.force_login(manager)
+    agents = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=agents")
+    assert agents.content.decode().splitlines()[0].startswith("agent,handled,aht")
+    assert agents.content.decode().splitlines()[1].startswith("n1,3,")
+    targets = (
+        client.get(reverse("targets") + QUERY + "&export=targets").content.decode().splitlines()
+    )
+    assert targets[0].startswith("kpi,scope") and targets[1].startswith("service_level,center")

@@ -6,7 +6,15 @@
     var source = document.getElementById(figureId);
     if (!element || !source || !window.Plotly) return;
     var figure = JSON.parse(source.textContent);
-    Plotly.newPlot(element, figure.data, figure.layout, config);
+    Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
+      // A point leads to the contacts behind it: the same filters, that day.
+      var drill = element.closest("[data-drill]");
+      if (!drill) return;
+      element.on("plotly_click", function (event) {
+        var day = String(event.points[0].x).slice(0, 10);
+        window.location = drill.dataset.drill + "&start=" + day + "&end=" + day;
+      });
+    });
   }
   document.querySelectorAll("[id^=trend-]").forEach(function (element) {
     draw(element.id, element.id.replace("trend-", ""));
