@@ -146,6 +146,25 @@ def incremental_seconds(total: int) -> float:
     return elapsed
 
 
+def page_milliseconds(path: str, repeat: int = 5) -> float:
+    """Median server time of a dashboard page for a manager (in-process, full render)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-manager", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, path
+    return statistics.median(timings)
+
+
 def api_milliseconds(repeat: int = 7) -> float:
     """Median server time of /api/v1/kpis/ for 90 days by day and queue (in-process)."""
     from django.contrib.auth import get_user_model
@@ -180,13 +199,15 @@ def main():
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
         admin.execute(f'CREATE DATABASE "{name}_bench"')
-    figures = []
+    figures, pages = [], []
     try:
         setup_django(bench_url)
         from django.core.management import call_command
         from django.db import connection
 
         call_command("migrate", verbosity=0)
+        # Production settings serve hashed static files: the pages need the manifest.
+        call_command("collectstatic", interactive=False, verbosity=0)
         ids = people()
         for size in args.sizes:
             with connection.cursor() as cursor:
@@ -199,6 +220,12 @@ def main():
             rebuild = full_rebuild_seconds()
             incremental = incremental_seconds(size)
             api = api_milliseconds()
+            from agents.models import Team
+
+            last30 = "?period=custom&start=2025-12-01&end=2025-12-30"
+            overview = page_milliseconds("/dashboard/" + last30)
+            team = page_milliseconds(f"/teams/{Team.objects.first().pk}/" + last30)
+            pages.append((size, overview, team))
             figures.append((size, rows, reference, rebuild, incremental, api))
             print(f"{size:,}: reference {reference:.2f} s, rebuild {rebuild:.2f} s, "
                   f"incremental {incremental * 1000:.0f} ms, api {api:.1f} ms", flush=True)  # fmt: skip
@@ -209,6 +236,9 @@ def main():
         for size, rows, reference, rebuild, incremental, api in figures:
             print(f"| {size:,} | {rows:,} | {reference:.2f} | {rebuild:.2f} | {rebuild / reference:.2f} | "
                   f"{incremental * 1000:.0f} | {api:.1f} |")  # fmt: skip
+        print("\n| contacts | overview, 30 days (ms) | team page, 30 days (ms) |\n|---:|---:|---:|")
+        for size, overview, team in pages:
+            print(f"| {size:,} | {overview:.0f} | {team:.0f} |")
     finally:
         from django.db import connections
 

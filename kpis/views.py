@@ -40,6 +40,7 @@ def overview(request):
         "teams": access.visible_teams(user).values_list("name", flat=True),
         "channels": ["voice", "chat", "email", "social", "sms"],
         "data": dashboards.overview(user, filters),
+        "drill": dashboards.DRILL_OUTCOME,
     }
     return render(request, "kpis/overview.html", context)
 
@@ -108,6 +109,7 @@ def team_detail(request, pk):
         "periods": dashboards.PERIODS,
         "data": data,
         "agent_ids": dict(team.agents.values_list("login", "pk")),
+        "drill": dashboards.DRILL_OUTCOME,
     }
     return render(request, "kpis/team.html", context)
 

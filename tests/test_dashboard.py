@@ -214,3 +214,15 @@ def test_team_and_targets_tables_export_csv(client, manager, team_a, floor):
         client.get(reverse("targets") + QUERY + "&export=targets").content.decode().splitlines()
     )
     assert targets[0].startswith("kpi,scope") and targets[1].startswith("service_level,center")
+
+
+def test_every_table_cell_leads_to_its_contacts(client, manager, team_a, floor):
+    client.force_login(manager)
+    html = client.get(reverse("overview") + QUERY).content.decode()
+    assert "/contacts/?start=2026-03-01&end=2026-03-03&queue=Billing&outcome=answered" in html
+    team = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY).content.decode()
+    assert "agent=n1&outcome=handled" in team
+    answered = client.get(
+        "/contacts/?start=2026-03-01&end=2026-03-03&queue=Billing&outcome=answered"
+    )
+    assert answered.context["page"].paginator.count == 3
