@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install migrate demo lint format bench clean
+.PHONY: run test install migrate demo lint format bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ run: demo
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+screenshots: install
+	SAVE_SCREENSHOTS=1 $(BIN)/pytest -p no:xdist tests/e2e/test_dashboard_browser.py
+
+bench: install
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/kpis.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -96,6 +96,14 @@ def team_detail(request, pk):
     if leader not in dashboards.AGENT_KPIS:
         leader = "aht"
     data = dashboards.team_page(team, filters, leader)
+    if request.GET.get("export") == "comparison":
+        response = _csv_response(
+            f"{slugify(team.name)}-vs-center-{filters.start}-{filters.end}.csv"
+        )
+        writer = csv.writer(response)
+        writer.writerow(["kpi", team.name, "center"])
+        writer.writerows([row["kpi"].key, row["team"], row["center"]] for row in data["comparison"])
+        return response
     if request.GET.get("export") == "agents":
         response = _csv_response(f"{slugify(team.name)}-agents-{filters.start}-{filters.end}.csv")
         writer = csv.writer(response)

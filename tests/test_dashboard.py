@@ -226,3 +226,20 @@ def test_every_table_cell_leads_to_its_contacts(client, manager, team_a, floor):
         "/contacts/?start=2026-03-01&end=2026-03-03&queue=Billing&outcome=answered"
     )
     assert answered.context["page"].paginator.count == 3
+
+
+def test_agent_names_are_escaped_on_team_and_agent_pages(client, manager, team_a, floor):
+    north = floor["north"]
+    north.login = "<script>x</script>"
+    north.display_name = "<script>alert(2)</script>"
+    north.save()
+    client.force_login(manager)
+    for url in (reverse("team-detail", args=[team_a.pk]), reverse("agent-detail", args=[north.pk])):
+        html = client.get(url + QUERY).content.decode()
+        assert "<script>alert(2)</script>" not in html and "<script>x</script>" not in html
+
+
+def test_team_comparison_exports_csv(client, manager, team_a, floor):
+    client.force_login(manager)
+    rows = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=comparison")
+    assert rows.content.decode().splitlines()[:2] == ["kpi,Team A,center", "handled,3,5"]
