@@ -15,7 +15,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,23 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ingest import setup_django  # noqa: E402 (after the path above)
+
 YEAR_START = date(2025, 1, 1)
 AGENTS, TEAMS, QUEUES = 300, 10, 5
-
-
-def setup_django(bench_url: str):
-    os.environ.update(
-        DATABASE_URL=bench_url,
-        DEBUG="0",
-        SECRET_KEY="bench-only-" + "x" * 50,
-        ALLOWED_HOSTS="testserver",
-        SECURE_SSL_REDIRECT="0",
-        STATIC_ROOT=tempfile.gettempdir() + "/contactcenter-bench-static",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
-    import django
-
-    django.setup()
 
 
 def people():

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from agents.models import AgentState
 from interactions.models import Channel, Direction, Interaction, Queue
+from interactions.records import CONTACT_FIELDS
 
 
 class ContactInSerializer(serializers.Serializer):
@@ -75,31 +76,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Interaction
-        fields = [
-            "id",
-            "external_id",
-            "source",
-            "channel",
-            "direction",
-            "queue",
-            "agent",
-            "team",
-            "customer",
-            "arrived_at",
-            "answered_at",
-            "ended_at",
-            "talk_seconds",
-            "hold_seconds",
-            "wrap_seconds",
-            "transferred",
-            "resolved",
-            "callback_requested",
-            "topic",
-            "csat",
-            "nps",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *CONTACT_FIELDS, "team", "created_at", "updated_at"]
 
 
 class QueueSerializer(serializers.ModelSerializer):

@@ -30,24 +30,8 @@ CREATED, UPDATED, REJECTED = "created", "updated", "rejected"
 # Fields a resend replaces. Survey answers are merged instead (never erased), and
 # created_at keeps the first arrival.
 CONTACT_UPDATE_FIELDS = [
-    "channel",
-    "direction",
-    "queue",
-    "agent",
+    *(name for name in records.CONTACT_FIELDS if name not in ("external_id", "source")),
     "team",
-    "customer",
-    "arrived_at",
-    "answered_at",
-    "ended_at",
-    "talk_seconds",
-    "hold_seconds",
-    "wrap_seconds",
-    "transferred",
-    "resolved",
-    "callback_requested",
-    "topic",
-    "csat",
-    "nps",
     "updated_at",
 ]
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agents import access
-from interactions import imports, selectors
+from interactions import imports, records, selectors
 from interactions.forms import ImportForm
 from interactions.models import ImportJob, Survey
 from interactions.tasks import run_import
@@ -80,11 +80,8 @@ def import_rejected_csv(request, pk):
     return response
 
 
-CONTACT_COLUMNS = [
-    "external_id", "source", "channel", "direction", "queue", "agent", "team", "customer",
-    "arrived_at", "answered_at", "ended_at", "talk_seconds", "hold_seconds", "wrap_seconds",
-    "transferred", "resolved", "callback_requested", "topic", "csat", "nps",
-]  # fmt: skip
+# The contract's fields, and the team the contact was taken in.
+CONTACT_COLUMNS = (*records.CONTACT_FIELDS, "team")
 
 
 def _contact_filters(params):
