@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 from agents.api import AgentEventsView, AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
 from interactions.api import ContactsView, QueueViewSet, SurveysView
-from kpis.api import KpisView, TargetStatusView
+from kpis.api import KpisView, LiveView, TargetStatusView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("queues", QueueViewSet, basename="queue")
@@ -19,6 +19,7 @@ api_v1 = [
     path("surveys/", SurveysView.as_view(), name="surveys"),
     path("agent-events/", AgentEventsView.as_view(), name="agent-events"),
     path("kpis/", KpisView.as_view(), name="kpis"),
+    path("live/", LiveView.as_view(), name="live"),
     path("targets/status/", TargetStatusView.as_view(), name="target-status"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -172,6 +172,12 @@ class Interaction(models.Model):
             models.Index(fields=["team", "arrived_at"]),
             models.Index(fields=["customer", "arrived_at"]),
             models.Index(fields=["updated_at"]),
+            # The live wallboard reads only the contacts still open.
+            models.Index(
+                fields=["queue", "arrived_at"],
+                condition=Q(ended_at__isnull=True),
+                name="interaction_open_by_queue",
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpis import definitions
+from kpis.live import live_numbers
 from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series, targets_status
 
 # Longest range per granularity: keeps one answer to a few thousand rows at most.
@@ -153,3 +154,21 @@ class TargetStatusView(APIView):
         return Response(
             TargetStatusSerializer(targets_status(request.user, start, end), many=True).data
         )
+
+
+class LiveView(APIView):
+    """Contacts waiting per queue, agents by state, today so far (spec: live wallboard)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("queue", str, many=True, explode=True),
+            OpenApiParameter("team", str, many=True, explode=True),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        params = request.query_params
+        numbers = live_numbers(
+            request.user, queues=_texts(params, "queue"), teams=_texts(params, "team")
+        )
+        return Response({**numbers, "as_of": numbers["as_of"].isoformat()})

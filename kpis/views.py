@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from agents import access
-from kpis import charts, dashboards, definitions, selectors
+from kpis import charts, dashboards, definitions, live, selectors
+from kpis.models import Target
 
 
 @login_required
@@ -160,3 +161,26 @@ def targets(request):
 
 def _this_month():
     return QueryDict("period=month")
+
+
+@login_required
+def wallboard(request):
+    """The floor's live screen; `?tv=1` is the full-screen wall version."""
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        raise Http404
+    queues = tuple(v for v in request.GET.getlist("queue") if v)
+    teams = tuple(v for v in request.GET.getlist("team") if v)
+    context = {
+        "live": live.live_numbers(user, queues=queues, teams=teams),
+        "tv": request.GET.get("tv") == "1",
+        "queues": access.visible_queues(user).values_list("name", flat=True),
+        "teams": access.visible_teams(user).values_list("name", flat=True),
+        "selected_queues": queues,
+        "selected_teams": teams,
+        "targets": {
+            t.kpi: t
+            for t in Target.objects.filter(scope="center", kpi__in=("service_level", "asa"))
+        },
+    }
+    return render(request, "kpis/wallboard.html", context)
