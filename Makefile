@@ -28,7 +28,7 @@ demo: migrate
 
 run: demo
 	@echo "contactcenter on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	DEMO_FEED=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -230,11 +230,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.roll_up_dirty_intervals",
         "schedule": float(env_int("KPI_ROLLUP_EVERY_SECONDS", 60)),
     },
+    "check-alert-rules": {
+        "task": "kpis.tasks.check_alert_rules",
+        "schedule": float(env_int("ALERT_CHECK_EVERY_SECONDS", 60)),
+    },
     "roll-up-yesterday": {
         "task": "kpis.tasks.roll_up_previous_day",
         "schedule": crontab(hour=2, minute=15),
     },
 }
+
+if env_bool("DEMO_FEED", False):
+    # `make run` only: a little live traffic so the demo's wallboard moves.
+    CELERY_BEAT_SCHEDULE["feed-demo"] = {"task": "interactions.tasks.feed_demo", "schedule": 5.0}
 
 # KPI rules (spec/kpis.md): the repeat window of first contact resolution, and how long
 # a state may last without a next event (a forgotten logout must not fill a week).
@@ -242,4 +250,6 @@ KPI_REPEAT_WINDOW_DAYS = env_int("KPI_REPEAT_WINDOW_DAYS", 7)
 KPI_STATE_CAP_HOURS = env_int("KPI_STATE_CAP_HOURS", 12)
 # An agent's KPI this many standard deviations from their team's mean is an outlier.
 KPI_OUTLIER_Z = float(env_str("KPI_OUTLIER_Z", "2"))
+# An open contact older than this lost its end somewhere: the wallboard leaves it out.
+LIVE_STALE_HOURS = env_int("LIVE_STALE_HOURS", 4)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

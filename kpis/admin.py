@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval, Target
+from kpis.models import (
+    AgentDay,
+    Alert,
+    AlertRule,
+    ContactDay,
+    ContactInterval,
+    RollupState,
+    StateInterval,
+    Target,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,3 +86,22 @@ class TargetAdmin(admin.ModelAdmin):
     @admin.display(description="For")
     def scope_name(self, target):
         return target.scope_label
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "threshold", "queue", "team", "state", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+    list_select_related = ["queue", "team"]
+    autocomplete_fields = ["queue", "team"]
+    ordering = ["name"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["opened_at", "rule", "subject", "message", "closed_at", "acknowledged_by"]
+    list_filter = ["rule"]
+    list_select_related = ["rule", "acknowledged_by"]
+    date_hierarchy = "opened_at"
+    ordering = ["-opened_at"]

@@ -40,29 +40,14 @@ def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
         visible_queues = visible_queues.filter(teams__name__in=teams).distinct()
     queue_names = dict(visible_queues.values_list("pk", "name"))
 
-    open_contacts = Interaction.objects.filter(
-        queue__in=list(queue_names), direction=Direction.INBOUND,
-        answered_at__isnull=True, ended_at__isnull=True,
-    )  # fmt: skip
-    fresh = now - stale_after()
-    waiting = {
-        row["queue"]: row
-        for row in open_contacts.filter(arrived_at__gte=fresh)
-        .values("queue")
-        .annotate(waiting=Count("pk"), oldest=Min("arrived_at"))
-        .order_by()
-    }
+    waiting = waiting_by_queue(list(queue_names), now)
     queue_rows = [
-        {
-            "queue": name,
-            "waiting": waiting.get(pk, {}).get("waiting", 0),
-            "longest_wait_seconds": (now - waiting[pk]["oldest"]).total_seconds()
-            if pk in waiting
-            else 0,
-        }
+        {"queue": name, "waiting": waiting.get(pk, (0, 0))[0],
+         "longest_wait_seconds": waiting.get(pk, (0, 0))[1]}
         for pk, name in sorted(queue_names.items(), key=lambda item: item[1])
-    ]
-    stale = open_contacts.filter(arrived_at__lt=fresh).count()
+    ]  # fmt: skip
+    open_contacts = _open_contacts(list(queue_names))
+    stale = open_contacts.filter(arrived_at__lt=now - stale_after()).count()
     return {
         "as_of": now,
         "queues": queue_rows,
@@ -72,20 +57,45 @@ def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
     }
 
 
+def _open_contacts(queue_ids):
+    return Interaction.objects.filter(
+        queue__in=queue_ids,
+        direction=Direction.INBOUND,
+        answered_at__isnull=True,
+        ended_at__isnull=True,
+    )
+
+
+def waiting_by_queue(queue_ids, now) -> dict[int, tuple[int, float]]:
+    """(contacts waiting, longest wait in seconds) per queue id; stale contacts left out."""
+    rows = (
+        _open_contacts(queue_ids)
+        .filter(arrived_at__gte=now - stale_after(), arrived_at__lte=now)
+        .values("queue")
+        .annotate(waiting=Count("pk"), oldest=Min("arrived_at"))
+        .order_by()
+    )
+    return {row["queue"]: (row["waiting"], (now - row["oldest"]).total_seconds()) for row in rows}
+
+
+def latest_states(agents, now):
+    """(id, login, state, since) of each agent's latest state event (one query)."""
+    latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
+    return agents.annotate(
+        state=Subquery(latest.values("state")[:1]), since=Subquery(latest.values("at")[:1])
+    ).values_list("pk", "login", "state", "since")
+
+
 def _agent_states(user, teams, now) -> dict:
     agents = access.visible_agents(user).filter(active=True)
     if teams:
         agents = agents.filter(team__name__in=teams)
-    latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
-    rows = agents.annotate(
-        state=Subquery(latest.values("state")[:1]), since=Subquery(latest.values("at")[:1])
-    ).values("login", "display_name", "state", "since")
+    names = dict(agents.values_list("pk", "display_name"))
     by_state = {state: [] for state in STATE_ORDER}
-    for row in rows:
-        state = row["state"] or "offline"
-        by_state.setdefault(state, []).append({
-            "agent": row["login"], "name": row["display_name"] or row["login"],
-            "seconds_in_state": (now - row["since"]).total_seconds() if row["since"] else None,
+    for agent_id, login, state, since in latest_states(agents, now):
+        by_state.setdefault(state or "offline", []).append({
+            "agent": login, "name": names.get(agent_id) or login,
+            "seconds_in_state": (now - since).total_seconds() if since else None,
         })  # fmt: skip
     for members in by_state.values():
         members.sort(key=lambda member: -(member["seconds_in_state"] or 0))

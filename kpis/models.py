@@ -5,6 +5,7 @@ tables can always be rebuilt. KPIs are ratios of their sums, computed at read ti
 kpis.definitions.
 """
 
+from django.conf import settings
 from django.db import models
 
 from kpis.definitions import KPIS
@@ -205,3 +206,85 @@ class Target(models.Model):
     def scope_label(self) -> str:
         target = self.queue or self.team or self.agent
         return str(target) if target else "whole center"
+
+
+class AlertKind(models.TextChoices):
+    WAITING_ABOVE = "waiting_above", "Contacts waiting above N"
+    LONGEST_WAIT_ABOVE = "longest_wait_above", "Longest wait above N seconds"
+    SERVICE_LEVEL_BELOW_TARGET = (
+        "service_level_below_target",
+        "Today's service level below its target",
+    )
+    ABANDONMENT_ABOVE = "abandonment_above", "Abandonment over the last 30 minutes above N %"
+    VOLUME_ANOMALY = "volume_anomaly", "Interval volume N standard deviations above usual"
+    AGENT_STATE_LONGER = "agent_state_longer", "An agent in one state longer than N minutes"
+
+
+class AlertRule(models.Model):
+    """A condition checked every minute; while it holds, its alert stays open."""
+
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32, choices=AlertKind.choices)
+    threshold = models.FloatField(
+        help_text="N of the kind: contacts, seconds, percent, standard deviations or minutes."
+    )
+    queue = models.ForeignKey("interactions.Queue", null=True, blank=True, on_delete=models.CASCADE,
+                              help_text="Only this queue (empty: every queue).")  # fmt: skip
+    team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.CASCADE,
+                             help_text="Only this team's queues and agents (empty: all).")  # fmt: skip
+    state = models.CharField(max_length=32, blank=True,
+                             help_text="For the agent-state kind: the state (empty: any but offline and available).")  # fmt: skip
+    recipients = models.TextField(
+        blank=True, help_text="E-mail addresses, one per line or comma-separated."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gte=0), name="alert_rule_threshold_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [
+            part.strip() for part in self.recipients.replace("\n", ",").split(",") if part.strip()
+        ]
+
+
+class Alert(models.Model):
+    """One time a rule's condition held for one subject (a queue, an agent or the center)."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    subject = models.CharField(max_length=255)
+    queue = models.ForeignKey(
+        "interactions.Queue", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.CharField(max_length=500)
+    value = models.FloatField(null=True)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject"],
+                condition=models.Q(closed_at__isnull=True),
+                name="alert_one_open_per_rule_and_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["closed_at", "opened_at"])]
+
+    def __str__(self):
+        return self.message

@@ -3,7 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from kpis import services
+from kpis import alerts, services
 
 
 @shared_task
@@ -16,3 +16,9 @@ def roll_up_dirty_intervals() -> int:
 def roll_up_previous_day() -> int:
     """Every night (beat): re-roll yesterday whole, whatever the watermarks say."""
     return services.roll_up_days([timezone.localdate() - timedelta(days=1)])
+
+
+@shared_task
+def check_alert_rules() -> dict:
+    """Every minute (beat): open, keep or close the alerts of every active rule."""
+    return alerts.check_alerts()

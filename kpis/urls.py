@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.overview, name="overview"),
     path("wallboard/", views.wallboard, name="wallboard"),
+    path("alerts/", views.alert_list, name="alerts"),
     path("teams/<int:pk>/", views.team_detail, name="team-detail"),
     path("agents/<int:pk>/", views.agent_detail, name="agent-detail"),
     path("targets/", views.targets, name="targets"),

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from agents import access
-from kpis import charts, dashboards, definitions, live, selectors
-from kpis.models import Target
+from kpis import alerts, charts, dashboards, definitions, live, selectors
+from kpis.models import Alert, Target
 
 
 @login_required
@@ -184,3 +184,23 @@ def wallboard(request):
         },
     }
     return render(request, "kpis/wallboard.html", context)
+
+
+@login_required
+def alert_list(request):
+    """Open alerts (acknowledge them here) and the history of closed ones."""
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        raise Http404
+    if request.method == "POST":
+        try:
+            alerts.acknowledge(user, int(request.POST.get("alert", 0)))
+        except (ValueError, Alert.DoesNotExist):
+            raise Http404 from None
+        return redirect("alerts")
+    visible = alerts.visible_alerts(user)
+    context = {
+        "open_alerts": visible.filter(closed_at__isnull=True),
+        "history": visible.filter(closed_at__isnull=False)[:100],
+    }
+    return render(request, "kpis/alerts.html", context)

@@ -16,6 +16,7 @@ from interactions import demo
 from interactions.models import CostEntry, Interaction, Queue, Survey
 from kpis.models import (
     AgentDay,
+    AlertRule,
     ContactDay,
     ContactInterval,
     RollupState,
@@ -130,6 +131,7 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
     # KPIs are there at once, and targets to compare them with.
     assert ContactDay.objects.filter(day=END).exists()
     assert Target.objects.filter(scope="center").count() >= 5
+    assert AlertRule.objects.filter(active=True).count() == 6  # so the demo's alerts move
     # Costs: each team's wages plus center-wide costs, for every month touched.
     assert CostEntry.objects.filter(team__isnull=True).count() == 2
     assert CostEntry.objects.filter(team__isnull=False).count() == Team.objects.count()

@@ -8,7 +8,7 @@ from agents.models import Team
 from interactions import demo
 from interactions.models import Queue
 from kpis import services as kpi_services
-from kpis.models import RollupState, Target
+from kpis.models import AlertRule, RollupState, Target
 
 # The business's targets in the demo: what a manager of such a center would set.
 DEMO_TARGETS = [
@@ -60,6 +60,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         made = demo.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
         self._targets(made["first_day"], made["last_day"])
+        self._alert_rules()
         # Numbers at once, before the first beat: roll every demo day up now.
         rolled_at = timezone.now()
         kpi_services.roll_up_days(
@@ -96,3 +97,16 @@ class Command(BaseCommand):
             )
             for kpi, value, margin, scope, name in DEMO_TARGETS
         )
+
+    def _alert_rules(self):
+        billing = Queue.objects.get(name="Billing")
+        AlertRule.objects.bulk_create([
+            AlertRule(name="Billing queue backing up", kind="waiting_above", threshold=2, queue=billing,
+                      recipients="supervisor@example.com"),
+            AlertRule(name="A caller waited over two minutes", kind="longest_wait_above", threshold=120),
+            AlertRule(name="Today's service level below target", kind="service_level_below_target",
+                      threshold=0),
+            AlertRule(name="Abandonment over 15 % in 30 minutes", kind="abandonment_above", threshold=15),
+            AlertRule(name="Unusual volume", kind="volume_anomaly", threshold=3),
+            AlertRule(name="Break over 30 minutes", kind="agent_state_longer", threshold=30, state="break"),
+        ])  # fmt: skip
