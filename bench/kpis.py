@@ -151,6 +151,42 @@ def page_milliseconds(path: str, repeat: int = 5) -> float:
     return statistics.median(timings)
 
 
+def live_milliseconds(repeat: int = 7) -> float:
+    """Median server time of /api/v1/live/ with today's traffic on top of the history."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from interactions import services as ingest
+
+    now = timezone.now()
+    records = [
+        {"external_id": f"today-{n}", "channel": "voice", "queue": f"Queue {n % QUEUES}",
+         "arrived_at": (now - timedelta(seconds=30 * n)).isoformat(),
+         **({} if n % 5 == 0 else {"answered_at": (now - timedelta(seconds=30 * n - 10)).isoformat(),
+                                   "ended_at": (now - timedelta(seconds=30 * n - 200)).isoformat()
+                                   if n > 10 else None, "agent": f"a{n % AGENTS:03d}"})}
+        for n in range(1000)
+    ]  # fmt: skip
+    ingest.ingest_contacts(records, default_source="bench-today")
+    ingest.ingest_agent_events(
+        [{"agent": f"a{n:03d}", "state": "available", "at": (now - timedelta(minutes=n % 60)).isoformat()}
+         for n in range(AGENTS)]
+    )  # fmt: skip
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get("/api/v1/live/")
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return statistics.median(timings)
+
+
 def api_milliseconds(repeat: int = 7) -> float:
     """Median server time of /api/v1/kpis/ for 90 days by day and queue (in-process)."""
     from django.contrib.auth import get_user_model
@@ -198,6 +234,7 @@ def main():
         for size in args.sizes:
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM interactions_interaction")
+                cursor.execute("DELETE FROM agents_agentstateevent")
             # The same density (a year of the largest size), history growing backwards
             # from the end of the year: what changes between sizes is only its length.
             largest = max(args.sizes)
@@ -211,7 +248,7 @@ def main():
             last30 = "?period=custom&start=2025-12-01&end=2025-12-30"
             overview = page_milliseconds("/dashboard/" + last30)
             team = page_milliseconds(f"/teams/{Team.objects.first().pk}/" + last30)
-            pages.append((size, overview, team))
+            pages.append((size, overview, team, live_milliseconds()))
             figures.append((size, rows, reference, rebuild, incremental, api))
             print(f"{size:,}: reference {reference:.2f} s, rebuild {rebuild:.2f} s, "
                   f"incremental {incremental * 1000:.0f} ms, api {api:.1f} ms", flush=True)  # fmt: skip
@@ -222,9 +259,12 @@ def main():
         for size, rows, reference, rebuild, incremental, api in figures:
             print(f"| {size:,} | {rows:,} | {reference:.2f} | {rebuild:.2f} | {rebuild / reference:.2f} | "
                   f"{incremental * 1000:.0f} | {api:.1f} |")  # fmt: skip
-        print("\n| contacts | overview, 30 days (ms) | team page, 30 days (ms) |\n|---:|---:|---:|")
-        for size, overview, team in pages:
-            print(f"| {size:,} | {overview:.0f} | {team:.0f} |")
+        print(
+            "\n| contacts | overview, 30 days (ms) | team page, 30 days (ms) | /api/v1/live/ (ms) |"
+        )
+        print("|---:|---:|---:|---:|")
+        for size, overview, team, live in pages:
+            print(f"| {size:,} | {overview:.0f} | {team:.0f} | {live:.1f} |")
     finally:
         from django.db import connections
 
