@@ -105,6 +105,11 @@ class AgentStateEvent(models.Model):
     """The agent entered `state` at `at`; the state lasts until the agent's next event."""
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="state_events")
+    # The agent's team when the event was stored: moving an agent later leaves their past
+    # hours with the team they worked them for.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=32, choices=AgentState.choices)
     at = models.DateTimeField()
     # When we stored it: the rollups re-roll what arrived since their watermark.
@@ -123,3 +128,12 @@ class AgentStateEvent(models.Model):
 
     def __str__(self):
         return f"{self.agent} {self.state} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        # Stored one at a time (the admin, a test): the team is the agent's team now, as
+        # the bulk ingest path captures it.
+        if self.team_id is None and self.agent_id is not None:
+            self.team_id = (
+                Agent.objects.filter(pk=self.agent_id).values_list("team", flat=True).first()
+            )
+        super().save(*args, **kwargs)

@@ -803,7 +803,12 @@ def _store_schedules(sim_agents, agent_by_login):
 def _store_states(sim_agents, agent_by_login, cutoff):
     AgentStateEvent.objects.bulk_create(
         [
-            AgentStateEvent(agent=agent_by_login[sim.login], state=state, at=_aware(at))
+            AgentStateEvent(
+                agent=agent_by_login[sim.login],
+                team_id=agent_by_login[sim.login].team_id,
+                state=state,
+                at=_aware(at),
+            )
             for sim in sim_agents
             for at, state in sim.state_timeline(cutoff)
         ],

@@ -377,13 +377,16 @@ def ingest_agent_events(raw_records):
         rows = {}
         for index, values in valid.items():
             key = (agents[values["agent"]][0], values["at"])
-            rows[key] = AgentStateEvent(agent_id=key[0], at=key[1], state=values["state"])
+            agent_id, team_id = agents[values["agent"]]
+            rows[key] = AgentStateEvent(
+                agent_id=agent_id, team_id=team_id, at=key[1], state=values["state"]
+            )
             report.results[index].status = UPDATED if key in existing else CREATED
         AgentStateEvent.objects.bulk_create(
             [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1]))],
             batch_size=UPSERT_BATCH,
             update_conflicts=True,
             unique_fields=["agent", "at"],
-            update_fields=["state", "received_at"],
+            update_fields=["state", "team", "received_at"],
         )
     return report

@@ -262,3 +262,18 @@ def test_day_tables_hold_the_sums_of_the_interval_tables(manager, team_a):
     assert AgentDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
     assert AgentDay.objects.get().staffed_seconds == StateInterval.objects.aggregate(
         s=Sum("staffed_seconds"))["s"] == 3 * 3600  # fmt: skip
+
+
+def test_moving_an_agent_leaves_past_hours_with_the_old_team(manager, team_a, team_b):
+    from interactions import services as ingest
+
+    agent = AgentFactory(team=team_a, login="mover")
+    ingest.ingest_agent_events([{"agent": "mover", "state": "available", "at": "2026-03-02T09:00:00Z"},
+                                {"agent": "mover", "state": "offline", "at": "2026-03-02T10:00:00Z"}])  # fmt: skip
+    agent.team = team_b
+    agent.save()
+    services.roll_up_days([DAY])  # a later re-roll, after the move
+    rows = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, group_by="team"))
+    assert {r["group"]["team"]: r["components"]["staffed_seconds"] for r in rows} == {
+        "Team A": 3600
+    }
