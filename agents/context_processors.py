@@ -6,13 +6,7 @@ def roles(request):
     user = request.user
     supervisor = access.is_supervisor(user) and not access.is_manager(user)
     agent = access.agent_of(user) if access.is_agent(user) else None
-    open_alerts = 0
-    if access.is_manager(user) or access.is_supervisor(user):
-        from kpis.alerts import visible_alerts  # kpis reads agents, not the other way round
-
-        open_alerts = visible_alerts(user).filter(closed_at__isnull=True).count()
     return {
-        "open_alert_count": open_alerts,
         "user_teams": list(access.visible_teams(user)) if supervisor else [],
         "user_agent_id": agent.pk if agent else None,
         "user_role": access.role_of(user),

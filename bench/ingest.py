@@ -8,6 +8,7 @@ it never touches real data. Prints a Markdown table for docs/benchmarks.md.
 
 import argparse
 import csv
+import functools
 import os
 import subprocess
 import sys
@@ -89,6 +90,42 @@ def setup_django(bench_url: str):
     import django
 
     django.setup()
+
+
+@functools.cache  # read before setup_django() points DATABASE_URL at the bench database
+def _bench_names() -> tuple[str, str, str]:
+    """The maintenance database's URL, the bench database's name and its URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark is about PostgreSQL.")
+    base, _, name = url.rpartition("/")
+    return f"{base}/postgres", f"{name}_bench", f"{base}/{name}_bench"
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_bench_names()[0], autocommit=True) as admin:
+        admin.execute(sql)
+
+
+def create_bench_database() -> str:
+    """A fresh <name>_bench database, migrated, with Django set up on it; returns its URL."""
+    _admin_url, name, url = _bench_names()
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'CREATE DATABASE "{name}"')
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def drop_bench_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _admin(f'DROP DATABASE IF EXISTS "{_bench_names()[1]}"')
 
 
 def reset_contacts():
@@ -195,21 +232,8 @@ def main():
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark is about PostgreSQL.")
-    base, _, name = url.rpartition("/")
-    bench_url = f"{base}/{name}_bench"
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
-        admin.execute(f'CREATE DATABASE "{name}_bench"')
     try:
-        setup_django(bench_url)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        bench_url = create_bench_database()
         with tempfile.TemporaryDirectory() as folder:
             csv_path = Path(folder) / "contacts.csv"
             write_csv(csv_path, args.rows)
@@ -233,11 +257,7 @@ def main():
                     write_csv(csv_path, rows)
                     print(f"| {rows:,} | {peak_memory_of_import(csv_path, bench_url):.0f} |")
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+        drop_bench_database()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import setup_django  # noqa: E402 (after the path above)
+from bench.ingest import create_bench_database, drop_bench_database  # noqa: E402 (after the path above)
 
 YEAR_START = date(2025, 1, 1)
 AGENTS, TEAMS, QUEUES = 300, 10, 5
@@ -211,23 +211,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark is about PostgreSQL.")
-    base, _, name = url.rpartition("/")
-    bench_url = f"{base}/{name}_bench"
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
-        admin.execute(f'CREATE DATABASE "{name}_bench"')
     figures, pages = [], []
     try:
-        setup_django(bench_url)
+        create_bench_database()
         from django.core.management import call_command
         from django.db import connection
 
-        call_command("migrate", verbosity=0)
         # Production settings serve hashed static files: the pages need the manifest.
         call_command("collectstatic", interactive=False, verbosity=0)
         ids = people()
@@ -266,11 +255,7 @@ def main():
         for size, overview, team, live in pages:
             print(f"| {size:,} | {overview:.0f} | {team:.0f} | {live:.1f} |")
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}_bench"')
+        drop_bench_database()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """What every endpoint of API v1 shares: pagination, the batch envelope, permissions."""
 
+from datetime import date
+
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -11,6 +13,30 @@ from agents import access
 # Records per POST: a PBX or CRM sends more as several requests. Large enough to keep
 # request overhead small, small enough for one transaction of a few seconds.
 MAX_BATCH = 5000
+
+
+def date_param(params, name, *, required=False) -> date | None:
+    """A local date parameter, YYYY-MM-DD, between the years 1900 and 2999."""
+    value = params.get(name)
+    if not value:
+        if required:
+            raise ValidationError({name: ["Required: a local date as YYYY-MM-DD."]})
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: [f"Expected a date as YYYY-MM-DD (got {value!r})."]}) from None
+    if not 1900 <= day.year <= 2999:
+        raise ValidationError({name: ["The year must lie between 1900 and 2999."]})
+    return day
+
+
+def text_params(params, name) -> tuple[str, ...]:
+    """A repeatable text parameter; NUL characters (which PostgreSQL refuses) are an error."""
+    values = tuple(params.getlist(name))
+    if any("\x00" in value for value in values):
+        raise ValidationError({name: ["Text may not contain NUL characters."]})
+    return values
 
 
 class Pagination(PageNumberPagination):

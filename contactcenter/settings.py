@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agents.context_processors.roles",
+                "kpis.context_processors.open_alerts",
             ],
         },
     },

@@ -1,5 +1,3 @@
-from datetime import date
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, viewsets
@@ -9,7 +7,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from agents import access
-from contactcenter.api import CanIngest, Pagination, batch_records, batch_response
+from contactcenter.api import (
+    CanIngest,
+    Pagination,
+    batch_records,
+    batch_response,
+    date_param,
+    text_params,
+)
 from interactions import selectors, services
 from interactions.models import Channel
 from interactions.serializers import (
@@ -41,26 +46,6 @@ CONTACT_FILTERS = [
 ]
 
 
-def _date_param(params, name) -> date | None:
-    value = params.get(name)
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: [f"Expected a date as YYYY-MM-DD (got {value!r})."]}) from None
-    if not 1900 <= day.year <= 2999:
-        raise ValidationError({name: ["The year must lie between 1900 and 2999."]})
-    return day
-
-
-def _text_params(params, name) -> list[str]:
-    values = params.getlist(name)
-    if any("\x00" in value for value in values):
-        raise ValidationError({name: ["Text may not contain NUL characters."]})
-    return values
-
-
 class ContactsView(generics.ListAPIView):
     """List the contacts you may see, or send contacts (one object or a list)."""
 
@@ -78,11 +63,11 @@ class ContactsView(generics.ListAPIView):
             raise ValidationError({"channel": [f"Unknown channel(s): {', '.join(unknown)}."]})
         return selectors.contacts_for(
             self.request.user,
-            start=_date_param(params, "start"),
-            end=_date_param(params, "end"),
-            queues=_text_params(params, "queue"),
-            agents=_text_params(params, "agent"),
-            teams=_text_params(params, "team"),
+            start=date_param(params, "start"),
+            end=date_param(params, "end"),
+            queues=text_params(params, "queue"),
+            agents=text_params(params, "agent"),
+            teams=text_params(params, "team"),
             channels=channels,
         )
 

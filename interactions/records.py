@@ -36,8 +36,6 @@ CONTACT_FIELDS = (
     "csat",
     "nps",
 )
-SURVEY_FIELDS = ("source", "external_id", "csat", "nps", "comment", "answered_at")
-AGENT_EVENT_FIELDS = ("agent", "state", "at")
 
 
 class FieldError(ValueError):

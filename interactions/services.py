@@ -156,6 +156,25 @@ def _existing_contacts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dic
     return existing
 
 
+def _validated(raw_records, parse, report, *, name_field, only_source=None) -> dict[int, dict]:
+    """Parse each record, report the rejected ones, return the valid values by index."""
+    valid = {}
+    for index, raw in enumerate(raw_records):
+        values, errors = parse(raw)
+        if not errors and only_source is not None and values["source"] != only_source:
+            errors = {"source": [f"You may only send records of source {only_source!r}."]}
+        # A rejected record still names itself when its name at least is text.
+        raw_name = raw.get(name_field) if isinstance(raw, dict) else None
+        name = values.get(name_field) or (raw_name if isinstance(raw_name, str) else None)
+        result = RecordResult(index=index, status=REJECTED, external_id=name)
+        report.results.append(result)
+        if errors:
+            result.errors = errors
+        else:
+            valid[index] = values
+    return valid
+
+
 def ingest_contacts(raw_records, *, default_source: str, only_source: str | None = None):
     """Validate and upsert a batch of contact records; report per record.
 
@@ -163,22 +182,16 @@ def ingest_contacts(raw_records, *, default_source: str, only_source: str | None
     writes only its own system's records).
     """
     report = IngestReport()
-    valid: dict[tuple[str, str], tuple[int, dict]] = {}  # the last record per key wins
-    key_of: dict[int, tuple[str, str]] = {}
-    for index, raw in enumerate(raw_records):
-        values, errors = records.parse_contact(raw, default_source=default_source)
-        if not errors and only_source is not None and values["source"] != only_source:
-            errors = {"source": [f"You may only send records of source {only_source!r}."]}
-        # A rejected record still names itself when its id at least is text.
-        raw_id = raw.get("external_id") if isinstance(raw, dict) else None
-        external_id = values.get("external_id") or (raw_id if isinstance(raw_id, str) else None)
-        result = RecordResult(index=index, status=REJECTED, external_id=external_id)
-        report.results.append(result)
-        if errors:
-            result.errors = errors
-        else:
-            key_of[index] = (values["source"], values["external_id"])
-            valid[key_of[index]] = (index, values)
+    checked = _validated(
+        raw_records,
+        lambda raw: records.parse_contact(raw, default_source=default_source),
+        report,
+        name_field="external_id",
+        only_source=only_source,
+    )
+    key_of = {index: (values["source"], values["external_id"]) for index, values in checked.items()}
+    # The last record per key wins.
+    valid = {key_of[index]: (index, values) for index, values in checked.items()}
     if valid:
         with transaction.atomic():
             existing = _upsert_contacts(valid, report)
@@ -282,17 +295,13 @@ def _upsert_rows(rows: list[dict]) -> None:
 def ingest_surveys(raw_records, *, default_source: str, only_source: str | None = None):
     """Attach surveys that arrive after their contacts, keyed by (source, external_id)."""
     report = IngestReport()
-    valid = {}
-    for index, raw in enumerate(raw_records):
-        values, errors = records.parse_survey(raw, default_source=default_source)
-        if not errors and only_source is not None and values["source"] != only_source:
-            errors = {"source": [f"You may only send surveys of source {only_source!r}."]}
-        result = RecordResult(index=index, status=REJECTED, external_id=values.get("external_id"))
-        report.results.append(result)
-        if errors:
-            result.errors = errors
-        else:
-            valid[index] = values
+    valid = _validated(
+        raw_records,
+        lambda raw: records.parse_survey(raw, default_source=default_source),
+        report,
+        name_field="external_id",
+        only_source=only_source,
+    )
     if not valid:
         return report
     with transaction.atomic():
@@ -350,15 +359,7 @@ def ingest_surveys(raw_records, *, default_source: str, only_source: str | None 
 def ingest_agent_events(raw_records):
     """Store agent state changes; the same (agent, at) again replaces the state."""
     report = IngestReport()
-    valid = {}
-    for index, raw in enumerate(raw_records):
-        values, errors = records.parse_agent_event(raw)
-        result = RecordResult(index=index, status=REJECTED, external_id=values.get("agent"))
-        report.results.append(result)
-        if errors:
-            result.errors = errors
-        else:
-            valid[index] = values
+    valid = _validated(raw_records, records.parse_agent_event, report, name_field="agent")
     if not valid:
         return report
     with transaction.atomic():

@@ -95,23 +95,24 @@ def _volume_anomalies(rule, queues, now):
     """The interval that just ended against the same weekday-interval of past weeks."""
     end = _interval_start(now)
     start = end - timedelta(minutes=15)
+    past = [start - timedelta(weeks=weeks) for weeks in range(1, ANOMALY_WEEKS + 1)]
+    # Past weeks from the rollup, summed by queue and interval in one query.
+    history = {
+        (row["queue"], row["interval_start"]): row["offered"]
+        for row in ContactInterval.objects.filter(queue__in=queues, interval_start__in=past)
+        .values("queue", "interval_start")
+        .annotate(offered=Sum("offered"))
+        .order_by()
+    }
     found = {}
     for queue in queues:
-        offered = services.contact_components_between(start, end, [queue.pk])["offered"]
-        history = []
-        for weeks in range(1, ANOMALY_WEEKS + 1):
-            then = start - timedelta(weeks=weeks)
-            history.append(
-                ContactInterval.objects.filter(interval_start=then, queue=queue).aggregate(
-                    offered=Sum("offered")
-                )["offered"]
-                or 0
-            )
-        if len(history) < 2:
+        weeks = [history.get((queue.pk, then), 0) for then in past]
+        mean, spread = statistics.fmean(weeks), statistics.pstdev(weeks)
+        if spread == 0:
             continue
-        mean, spread = statistics.fmean(history), statistics.pstdev(history)
+        offered = services.contact_components_between(start, end, [queue.pk])["offered"]
         limit = mean + rule.threshold * spread
-        if spread > 0 and offered > limit:
+        if offered > limit:
             found[queue.name] = {"value": offered, "queue": queue,
                                  "message": f"{queue.name}: {offered} contacts in {start:%H:%M}-{end:%H:%M}, "
                                             f"usually {mean:.0f} (limit {limit:.0f})"}  # fmt: skip
@@ -123,7 +124,7 @@ def _long_states(rule, now):
     if rule.team_id:
         agents = agents.filter(team=rule.team_id)
     found = {}
-    for agent_id, login, state, since in live.latest_states(agents, now):
+    for agent_id, login, _name, state, since in live.latest_states(agents, now):
         if state is None or since is None:
             continue
         if rule.state and state != rule.state:

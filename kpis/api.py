@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contactcenter.api import date_param, text_params
 from kpis import definitions
 from kpis.live import live_numbers
 from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series, targets_status
@@ -47,28 +46,11 @@ class TargetStatusSerializer(serializers.Serializer):
     days_left = serializers.IntegerField(allow_null=True)
 
 
-def _day(params, name) -> date:
-    value = params.get(name)
-    if not value:
-        raise ValidationError({name: ["Required: a local date as YYYY-MM-DD."]})
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: [f"Expected a date as YYYY-MM-DD (got {value!r})."]}) from None
-    if not 1900 <= day.year <= 2999:
-        raise ValidationError({name: ["The year must lie between 1900 and 2999."]})
-    return day
-
-
-def _texts(params, name) -> tuple[str, ...]:
-    values = tuple(params.getlist(name))
-    if any("\x00" in value for value in values):
-        raise ValidationError({name: ["Text may not contain NUL characters."]})
-    return values
-
-
 def parse_series_request(params) -> SeriesRequest:
-    start, end = _day(params, "start"), _day(params, "end")
+    start, end = (
+        date_param(params, "start", required=True),
+        date_param(params, "end", required=True),
+    )
     if end < start:
         raise ValidationError({"end": ["The end comes before the start."]})
     granularity = params.get("granularity") or "total"
@@ -92,10 +74,10 @@ def parse_series_request(params) -> SeriesRequest:
         end=end,
         granularity=granularity,
         group_by=group_by,
-        queues=_texts(params, "queue"),
-        teams=_texts(params, "team"),
-        agents=_texts(params, "agent"),
-        channels=_texts(params, "channel"),
+        queues=text_params(params, "queue"),
+        teams=text_params(params, "team"),
+        agents=text_params(params, "agent"),
+        channels=text_params(params, "channel"),
         kpis=keys,
     )
 
@@ -148,7 +130,10 @@ class TargetStatusView(APIView):
         responses=TargetStatusSerializer(many=True),
     )
     def get(self, request):
-        start, end = _day(request.query_params, "start"), _day(request.query_params, "end")
+        start, end = (
+            date_param(request.query_params, "start", required=True),
+            date_param(request.query_params, "end", required=True),
+        )
         if end < start:
             raise ValidationError({"end": ["The end comes before the start."]})
         return Response(
@@ -169,6 +154,6 @@ class LiveView(APIView):
     def get(self, request):
         params = request.query_params
         numbers = live_numbers(
-            request.user, queues=_texts(params, "queue"), teams=_texts(params, "team")
+            request.user, queues=text_params(params, "queue"), teams=text_params(params, "team")
         )
         return Response({**numbers, "as_of": numbers["as_of"].isoformat()})

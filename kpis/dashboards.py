@@ -12,6 +12,7 @@ from kpis.models import ContactInterval, Target
 from kpis.selectors import (
     SeriesRequest,
     agent_outliers,
+    filter_rows,
     kpi_series,
     local_midnight,
     scope_rows,
@@ -227,12 +228,7 @@ def heatmap(user, filters: Filters) -> dict:
         interval_start__gte=local_midnight(filters.start),
         interval_start__lt=local_midnight(filters.end + timedelta(days=1)),
     )
-    if filters.queues:
-        rows = rows.filter(queue__name__in=filters.queues)
-    if filters.teams:
-        rows = rows.filter(team__name__in=filters.teams)
-    if filters.channels:
-        rows = rows.filter(channel__in=filters.channels)
+    rows = filter_rows(rows, filters.request(), fields={"queue", "team", "channel"})
     counts = [[0] * 24 for _ in WEEKDAYS]
     for row in (
         rows.annotate(
@@ -296,7 +292,7 @@ def team_page(team, filters: Filters, leader_kpi: str) -> dict:
     [center] = kpi_series(None, filters.request(teams=(), queues=(), channels=()))
     agents = kpi_series(None, filters.request(teams=(team.name,), queues=(), channels=(),
                                               group_by="agent", kpis=AGENT_KPIS))  # fmt: skip
-    flags = {row["agent"]: row["kpis"] for row in _outliers(team, filters)}
+    flags = {row["agent"]: row["kpis"] for row in agent_outliers(team, filters.start, filters.end)}
     rows = []
     for row in agents:
         login = row["group"]["agent"]
@@ -312,10 +308,6 @@ def team_page(team, filters: Filters, leader_kpi: str) -> dict:
     ]
     return {"comparison": comparison, "agents": rows, "leaderboard": ranked[:10], "leader_kpi": kpi,
             "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
-
-
-def _outliers(team, filters):
-    return agent_outliers(team, filters.start, filters.end)
 
 
 def agent_page(agent, filters: Filters) -> dict:

@@ -156,11 +156,6 @@ KPIS: tuple[Kpi, ...] = (
 BY_KEY = {kpi.key: kpi for kpi in KPIS}
 
 
-def compute_all(components: dict, keys=None) -> dict:
-    """The KPIs (all, or `keys`) from one set of summed components."""
-    return {kpi.key: kpi.compute(components) for kpi in KPIS if keys is None or kpi.key in keys}
-
-
 def docs_table() -> str:
     """The Markdown table of docs/kpis.md, generated from the registry."""
     lines = ["| key | KPI | formula | unit | better |", "|---|---|---|---|---|"]

@@ -79,22 +79,21 @@ def waiting_by_queue(queue_ids, now) -> dict[int, tuple[int, float]]:
 
 
 def latest_states(agents, now):
-    """(id, login, state, since) of each agent's latest state event (one query)."""
+    """(id, login, display name, state, since) of each agent's latest event (one query)."""
     latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
     return agents.annotate(
         state=Subquery(latest.values("state")[:1]), since=Subquery(latest.values("at")[:1])
-    ).values_list("pk", "login", "state", "since")
+    ).values_list("pk", "login", "display_name", "state", "since")
 
 
 def _agent_states(user, teams, now) -> dict:
     agents = access.visible_agents(user).filter(active=True)
     if teams:
         agents = agents.filter(team__name__in=teams)
-    names = dict(agents.values_list("pk", "display_name"))
     by_state = {state: [] for state in STATE_ORDER}
-    for agent_id, login, state, since in latest_states(agents, now):
+    for _agent_id, login, name, state, since in latest_states(agents, now):
         by_state.setdefault(state or "offline", []).append({
-            "agent": login, "name": names.get(agent_id) or login,
+            "agent": login, "name": name or login,
             "seconds_in_state": (now - since).total_seconds() if since else None,
         })  # fmt: skip
     for members in by_state.values():

@@ -105,7 +105,7 @@ def scope_rows(user, rows, *, has_team=True, has_agent=True):
     return rows.filter(condition)
 
 
-def _filtered(rows, request: SeriesRequest, *, fields: set[str]):
+def filter_rows(rows, request: SeriesRequest, *, fields: set[str]):
     filters = {
         "queue": ("queue__name__in", request.queues),
         "team": ("team__name__in", request.teams),
@@ -209,7 +209,7 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     """KPIs per period (and group) for what the user may see, with no gaps."""
     rows, time_field, day_table, fields = _contact_source(user, request)
     rows = scope_rows(user, rows, has_agent="agent" in fields)
-    rows = _filtered(_range_filter(rows, request, time_field, day_table), request, fields=fields)
+    rows = filter_rows(_range_filter(rows, request, time_field, day_table), request, fields=fields)
     contacts = _aggregate(
         rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
     )
@@ -219,7 +219,7 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     if request.group_by in (None, "team", "agent") and not (request.queues or request.channels):
         state_rows, state_time, state_day = _state_source(request)
         state_rows = scope_rows(user, state_rows)
-        state_rows = _filtered(_range_filter(state_rows, request, state_time, state_day), request,
+        state_rows = filter_rows(_range_filter(state_rows, request, state_time, state_day), request,
                                fields={"team", "agent"})  # fmt: skip
         states = _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,
                             day_table=state_day)  # fmt: skip

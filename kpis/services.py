@@ -24,7 +24,6 @@ from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
 from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
 from scheduling.models import Shift, ShiftActivity
 
-INTERVAL_SECONDS = 900
 # How far each incremental rollup looks back before its watermark (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
 
