@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 
@@ -35,7 +36,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(SimpleHistoryAdmin):
     list_display = ["login", "display_name", "team", "active", "hourly_cost", "user"]
     list_filter = ["active", "team", "skills"]
     list_editable = ["active"]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 class Team(models.Model):
@@ -43,6 +44,8 @@ class Agent(models.Model):
     skills = models.ManyToManyField("Skill", through="AgentSkill", related_name="agents")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what and when, before and after: the agent's history tab.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["display_name", "login"]
@@ -74,6 +77,7 @@ class AgentSkill(models.Model):
     proficiency = models.PositiveSmallIntegerField(
         default=3, help_text="1 (learning) to 5 (expert)."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["agent", "skill"]

@@ -785,7 +785,10 @@ def _store_schedules(sim_agents, agent_by_login):
         for plan in sim.shifts:
             shifts.append(
                 Shift(
-                    agent=agent_by_login[sim.login], start=_aware(plan.start), end=_aware(plan.end)
+                    agent=agent_by_login[sim.login],
+                    team_id=agent_by_login[sim.login].team_id,
+                    start=_aware(plan.start),
+                    end=_aware(plan.end),
                 )
             )
             plans.append(plan)

@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from agents.models import Agent, AgentStateEvent
+from agents.models import AgentStateEvent
 from interactions.models import Direction, Interaction
 from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
 from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
@@ -226,10 +226,9 @@ def _state_interval_sql(d: _Dialect) -> str:
         f"FROM {_table(AgentStateEvent)} e WHERE e.at >= %(since)s AND e.at < %(end)s), "
         f"st AS (SELECT agent_id, team_id, state, {d.greatest('s', '%(first)s')} AS s, "
         f"{d.least('e', '%(last)s')} AS e FROM ev WHERE e > %(first)s AND s < %(last)s AND e > s), "
-        f"act AS (SELECT sh.agent_id, ag.team_id, a.kind, {d.greatest(d.epoch('a.start'), '%(first)s')} AS s, "
+        f"act AS (SELECT sh.agent_id, sh.team_id, a.kind, {d.greatest(d.epoch('a.start'), '%(first)s')} AS s, "
         f"{d.least(d.epoch(activity_end), '%(last)s')} AS e "
         f"FROM {_table(ShiftActivity)} a JOIN {_table(Shift)} sh ON sh.id = a.shift_id "
-        f"JOIN {_table(Agent)} ag ON ag.id = sh.agent_id "
         f"WHERE {activity_end} > %(start)s AND a.start < %(end)s), "
         f"parts AS ("
         f"SELECT st.agent_id, st.team_id, b, st.state, {d.least('st.e', 'b + 900')} - {d.greatest('st.s', 'b')} AS secs, "
@@ -406,6 +405,35 @@ def changed_days(since: datetime | None, until: datetime) -> set[date]:
             .values_list("day", flat=True)
             .distinct()
         )
+    return days | schedule_changed_days(since, until)
+
+
+def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
+    """Local days whose scheduled seconds may have changed between two watermarks.
+
+    Every change to a shift or an activity (deletions too) leaves a history row; the days
+    of every version of the shifts touched, old and new, are re-rolled, so a shift moved
+    to another day clears the day it left.
+    """
+    window = {"history_date__lte": until}
+    if since is not None:
+        window["history_date__gt"] = since
+    touched = set(Shift.history.filter(**window).values_list("id", flat=True))
+    touched |= set(ShiftActivity.history.filter(**window).values_list("shift_id", flat=True))
+    spans = (
+        Shift.history.filter(id__in=touched),
+        Shift.objects.filter(id__in=touched),  # shifts stored in bulk have no history yet
+        ShiftActivity.history.filter(shift_id__in=touched),
+    )
+    zone = timezone.get_default_timezone()
+    days = set()
+    for rows in spans:
+        for moment in ("start", "end"):
+            days |= set(
+                rows.annotate(day=TruncDate(moment, tzinfo=zone))
+                .values_list("day", flat=True)
+                .distinct()
+            )
     return days
 
 

@@ -1,6 +1,13 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from scheduling.models import Shift, ShiftActivity, TimeOff
+from scheduling.models import (
+    Shift,
+    ShiftActivity,
+    ShiftTemplate,
+    ShiftTemplateActivity,
+    TimeOff,
+)
 
 
 class ShiftActivityInline(admin.TabularInline):
@@ -9,9 +16,9 @@ class ShiftActivityInline(admin.TabularInline):
 
 
 @admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
-    list_display = ["agent", "start", "end", "note"]
-    list_filter = ["agent__team"]
+class ShiftAdmin(SimpleHistoryAdmin):
+    list_display = ["agent", "team", "start", "end", "note"]
+    list_filter = ["team"]
     search_fields = ["agent__login", "agent__display_name", "note"]
     list_select_related = ["agent"]
     autocomplete_fields = ["agent"]
@@ -32,7 +39,7 @@ class ShiftActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(SimpleHistoryAdmin):
     list_display = ["agent", "start", "end", "status", "reason"]
     list_filter = ["status", "agent__team"]
     search_fields = ["agent__login", "agent__display_name", "reason"]
@@ -40,3 +47,21 @@ class TimeOffAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agent"]
     date_hierarchy = "start"
     ordering = ["-start"]
+
+
+class ShiftTemplateActivityInline(admin.TabularInline):
+    model = ShiftTemplateActivity
+    extra = 2
+
+
+@admin.register(ShiftTemplate)
+class ShiftTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_time", "minutes"]
+    search_fields = ["name"]
+    inlines = [ShiftTemplateActivityInline]
+
+
+@admin.register(ShiftTemplateActivity)
+class ShiftTemplateActivityAdmin(admin.ModelAdmin):
+    list_display = ["template", "kind", "offset_minutes", "minutes"]
+    list_filter = ["template", "kind"]

@@ -2,25 +2,43 @@
 
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 
 class Shift(models.Model):
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="shifts")
+    # The team the shift is worked for, captured when it is planned (like contacts and
+    # state events): moving an agent moves their future shifts, never their past ones.
+    team = models.ForeignKey(
+        "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Every change, deletions included: the agent's history tab, and the rollups find the
+    # days whose scheduled seconds changed from it.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["start", "agent"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="shift_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["agent", "start"]), models.Index(fields=["start"])]
+        indexes = [
+            models.Index(fields=["agent", "start"]),
+            models.Index(fields=["start"]),
+            models.Index(fields=["team", "start"]),
+        ]
 
     def __str__(self):
         return f"{self.agent} {self.start:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.team_id is None and self.agent_id is not None:
+            self.team_id = self.agent.team_id
+        super().save(*args, **kwargs)
 
 
 class ActivityKind(models.TextChoices):
@@ -36,6 +54,7 @@ class ShiftActivity(models.Model):
     kind = models.CharField(max_length=16, choices=ActivityKind.choices)
     start = models.DateTimeField()
     end = models.DateTimeField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start"]
@@ -69,6 +88,7 @@ class TimeOff(models.Model):
         max_length=16, choices=TimeOffStatus.choices, default=TimeOffStatus.REQUESTED
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start"]
@@ -85,3 +105,50 @@ class TimeOff(models.Model):
 
     def __str__(self):
         return f"{self.agent} off {self.start:%Y-%m-%d}"
+
+
+class ShiftTemplate(models.Model):
+    """A named shift pattern ("Early 07:00-15:30 with breaks") applied to many agents."""
+
+    name = models.CharField(max_length=100, unique=True)
+    start_time = models.TimeField(help_text="Local start time.")
+    minutes = models.PositiveIntegerField(help_text="Length of the shift in minutes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_time", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0, minutes__lte=24 * 60),
+                name="shift_template_minutes_1_1440",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ShiftTemplateActivity(models.Model):
+    """A break, lunch, meeting or training inside a template, placed from the shift's
+    start; the rest of the shift is work."""
+
+    template = models.ForeignKey(ShiftTemplate, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    offset_minutes = models.PositiveIntegerField(help_text="Minutes after the shift starts.")
+    minutes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["template", "offset_minutes"]
+        verbose_name_plural = "shift template activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0), name="shift_template_activity_minutes_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values),
+                name="shift_template_activity_known_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} +{self.offset_minutes} min"

@@ -21,7 +21,12 @@ OUR_APPS = {"agents", "interactions", "scheduling", "kpis"}
 def test_every_model_of_our_apps_is_in_the_admin():
     from django.apps import apps
 
-    ours = {model for model in apps.get_models() if model._meta.app_label in OUR_APPS}
+    # History tables are read through their model's admin (its History button).
+    ours = {
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS and not model.__name__.startswith("Historical")
+    }
     assert ours <= set(admin.site._registry)
 
 

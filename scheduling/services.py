@@ -1,0 +1,461 @@
+"""Writes to schedules: shifts, their activities, copies, templates, imports, time off.
+
+Every function checks the schedule rules before it writes and writes in one
+transaction, so a broken rule is a message and nothing is half-saved:
+- a shift ends after it starts and lasts at most MAX_SHIFT;
+- one agent's shifts never overlap;
+- activities lie inside their shift and do not overlap each other;
+- no shift touches the agent's approved time off.
+Breaks, lunches, meetings and training are given; the rest of a shift is work, so a
+shift's scheduled seconds are its length (adherence counts from activities).
+Each write is stamped with who made it (`by`) in the history tables.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from agents.models import Agent
+from scheduling.models import (
+    ActivityKind,
+    Shift,
+    ShiftActivity,
+    ShiftTemplate,
+    TimeOff,
+    TimeOffStatus,
+)
+
+MAX_SHIFT = timedelta(hours=16)
+# Activity kinds a person schedules; work fills the rest of the shift.
+PLANNED_KINDS = tuple(kind for kind in ActivityKind.values if kind != ActivityKind.WORK)
+# Rows a schedule CSV may hold: a few weeks of a large team, far below a memory concern.
+MAX_IMPORT_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Span:
+    """An activity to plan: its kind and aware start and end."""
+
+    kind: str
+    start: datetime
+    end: datetime
+
+
+def local(moment: datetime) -> datetime:
+    return timezone.localtime(moment)
+
+
+def at_local(day: date, clock: time) -> datetime:
+    """The aware instant of a local wall-clock time on a local day."""
+    return timezone.make_aware(datetime.combine(day, clock))
+
+
+def span_between(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """Start and end of a span given as local clock times; an end at or before the start
+    is on the next day (a night shift)."""
+    end_day = day + timedelta(days=1) if end <= start else day
+    return at_local(day, start), at_local(end_day, end)
+
+
+def describe(start: datetime, end: datetime) -> str:
+    """'Tue 1 Dec 08:00–16:30' in local time, for messages."""
+    first, last = local(start), local(end)
+    text = f"{first:%a} {first.day} {first:%b %H:%M}–{last:%H:%M}"
+    return text if first.date() == last.date() else f"{text} (+1 day)"
+
+
+def _stamp(instance, by, reason: str = ""):
+    """Who made the change, and why, for the history row simple-history writes."""
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    return instance
+
+
+def shift_rule_errors(
+    *, agent: Agent, start: datetime, end: datetime, spans=(), ignore_shift_ids=()
+) -> list[str]:
+    """Every schedule rule this shift would break, as messages (empty when none)."""
+    who = str(agent)
+    if end <= start:
+        return [f"{who}: a shift must end after it starts ({describe(start, end)})."]
+    errors = []
+    if end - start > MAX_SHIFT:
+        hours = MAX_SHIFT.total_seconds() / 3600
+        errors.append(f"{who}: {describe(start, end)} is longer than {hours:g} hours.")
+    ordered = sorted(spans, key=lambda span: span.start)
+    for span in ordered:
+        label = f"{ActivityKind(span.kind).label} {describe(span.start, span.end)}"
+        if span.end <= span.start:
+            errors.append(f"{who}: {label} must end after it starts.")
+        elif span.start < start or span.end > end:
+            errors.append(f"{who}: {label} is outside the shift {describe(start, end)}.")
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start < before.end:
+            errors.append(
+                f"{who}: {ActivityKind(before.kind).label} and {ActivityKind(after.kind).label} "
+                f"overlap at {local(after.start):%H:%M}."
+            )
+    clashes = agent.shifts.filter(start__lt=end, end__gt=start).exclude(pk__in=ignore_shift_ids)
+    errors.extend(
+        f"{who}: {describe(start, end)} overlaps the shift {describe(other.start, other.end)}."
+        for other in clashes
+    )
+    time_off = agent.time_off.filter(status=TimeOffStatus.APPROVED, start__lt=end, end__gt=start)
+    errors.extend(
+        f"{who}: {describe(start, end)} falls on approved time off {describe(off.start, off.end)}."
+        for off in time_off
+    )
+    return errors
+
+
+def plan_activities(start: datetime, end: datetime, spans) -> list[Span]:
+    """The shift's activities: the given ones, and work filling every gap between them."""
+    planned, cursor = [], start
+    for span in sorted(spans, key=lambda span: span.start):
+        if span.start > cursor:
+            planned.append(Span(ActivityKind.WORK, cursor, span.start))
+        planned.append(span)
+        cursor = max(cursor, span.end)
+    if cursor < end:
+        planned.append(Span(ActivityKind.WORK, cursor, end))
+    return planned
+
+
+def planned_spans(shift: Shift) -> list[Span]:
+    """A shift's activities other than work: what a person planned into it."""
+    return [
+        Span(activity.kind, activity.start, activity.end)
+        for activity in shift.activities.all()
+        if activity.kind != ActivityKind.WORK
+    ]
+
+
+def _raise_if(errors: list[str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_activities(shift: Shift, spans, by, reason: str) -> None:
+    activities = [
+        ShiftActivity(shift=shift, kind=span.kind, start=span.start, end=span.end)
+        for span in plan_activities(shift.start, shift.end, spans)
+    ]
+    bulk_create_with_history(
+        activities, ShiftActivity, default_user=by, default_change_reason=reason
+    )
+
+
+def _create_shifts(plans, by, reason: str) -> list[Shift]:
+    """Store (agent, start, end, spans, note) plans: shifts and activities in bulk."""
+    shifts = [
+        Shift(agent=agent, team_id=agent.team_id, start=start, end=end, note=note)
+        for agent, start, end, _spans, note in plans
+    ]
+    shifts = bulk_create_with_history(shifts, Shift, default_user=by, default_change_reason=reason)
+    activities = [
+        ShiftActivity(shift=shift, kind=span.kind, start=span.start, end=span.end)
+        for shift, (_agent, start, end, spans, _note) in zip(shifts, plans, strict=True)
+        for span in plan_activities(start, end, spans)
+    ]
+    bulk_create_with_history(
+        activities, ShiftActivity, default_user=by, default_change_reason=reason
+    )
+    return shifts
+
+
+def _check_plans(plans) -> list[str]:
+    """Rules for several new shifts at once: each against the stored schedule and
+    against the others in the same batch."""
+    errors = []
+    for index, (agent, start, end, spans, _note) in enumerate(plans):
+        errors += shift_rule_errors(agent=agent, start=start, end=end, spans=spans)
+        errors += [
+            f"{agent}: {describe(start, end)} overlaps {describe(other_start, other_end)}, "
+            f"also being planned."
+            for other_agent, other_start, other_end, *_ in plans[:index]
+            if other_agent.pk == agent.pk and other_start < end and other_end > start
+        ]
+    return errors
+
+
+@transaction.atomic
+def shift_create(
+    *, agent: Agent, start: datetime, end: datetime, spans=(), note: str = "", by=None
+) -> Shift:
+    _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
+    shift = _stamp(Shift(agent=agent, team_id=agent.team_id, start=start, end=end, note=note), by)
+    shift.save()
+    _write_activities(shift, spans, by, "")
+    return shift
+
+
+@transaction.atomic
+def shift_update(
+    *, shift: Shift, start: datetime, end: datetime, spans, note: str = "", by=None
+) -> Shift:
+    """New times and activities for a shift (its activities are replaced)."""
+    _raise_if(
+        shift_rule_errors(
+            agent=shift.agent, start=start, end=end, spans=spans, ignore_shift_ids=[shift.pk]
+        )
+    )
+    shift.start, shift.end, shift.note = start, end, note
+    _stamp(shift, by).save()
+    for activity in shift.activities.all():
+        _stamp(activity, by).delete()
+    _write_activities(shift, spans, by, "")
+    return shift
+
+
+@transaction.atomic
+def shift_move(*, shift: Shift, start: datetime, by=None) -> Shift:
+    """Move a shift to a new start, keeping its length and its breaks' places in it."""
+    delta = start - shift.start
+    spans = [Span(s.kind, s.start + delta, s.end + delta) for s in planned_spans(shift)]
+    return shift_update(
+        shift=shift, start=start, end=shift.end + delta, spans=spans, note=shift.note, by=by
+    )
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift, by=None) -> None:
+    for activity in shift.activities.all():
+        _stamp(activity, by).delete()
+    _stamp(shift, by).delete()
+
+
+@dataclass
+class CopyResult:
+    created: list[Shift] = field(default_factory=list)
+    already_there: int = 0
+
+
+@transaction.atomic
+def schedule_copy(*, agents, first_day: date, days: int, to_day: date, by=None) -> CopyResult:
+    """Copy the shifts starting on `days` local days from `first_day` of these agents to
+    the same agents and clock times from `to_day` (a day to the next, a week to the next).
+
+    Clock times are kept in local time, so a copy across a DST change starts at the same
+    wall-clock time. A shift already there (same agent, start and end) is left as it is,
+    so copying twice changes nothing; any other conflict stops the whole copy.
+    """
+    start, end = at_local(first_day, time()), at_local(first_day + timedelta(days=days), time())
+    source = (
+        Shift.objects.filter(agent__in=agents, start__gte=start, start__lt=end)
+        .select_related("agent")
+        .prefetch_related("activities")
+        .order_by("agent", "start")
+    )
+    shift_by = to_day - first_day
+
+    def moved(moment: datetime) -> datetime:
+        wall = local(moment)
+        return at_local(wall.date() + shift_by, wall.time())
+
+    plans, result = [], CopyResult()
+    for shift in source:
+        new_start, new_end = moved(shift.start), moved(shift.end)
+        if shift.agent.shifts.filter(start=new_start, end=new_end).exists():
+            result.already_there += 1
+            continue
+        spans = [Span(s.kind, moved(s.start), moved(s.end)) for s in planned_spans(shift)]
+        plans.append((shift.agent, new_start, new_end, spans, shift.note))
+    _raise_if(_check_plans(plans))
+    label = f"{first_day:%a %d %b}" if days == 1 else f"the week of {first_day:%d %b}"
+    result.created = _create_shifts(plans, by, f"copied from {label}")
+    return result
+
+
+def template_spans(template: ShiftTemplate, day: date) -> tuple[datetime, datetime, list[Span]]:
+    start = at_local(day, template.start_time)
+    end = start + timedelta(minutes=template.minutes)
+    spans = [
+        Span(
+            activity.kind,
+            start + timedelta(minutes=activity.offset_minutes),
+            start + timedelta(minutes=activity.offset_minutes + activity.minutes),
+        )
+        for activity in template.activities.all()
+    ]
+    return start, end, spans
+
+
+@transaction.atomic
+def template_apply(*, template: ShiftTemplate, agents, days, by=None) -> list[Shift]:
+    """One shift from the template per agent and day: all of them, or none."""
+    plans = []
+    for day in sorted(days):
+        start, end, spans = template_spans(template, day)
+        plans += [(agent, start, end, spans, "") for agent in agents]
+    errors = _check_plans(plans)
+    if not plans:
+        errors.append("Choose at least one agent and one day.")
+    _raise_if(errors)
+    return _create_shifts(plans, by, f"template {template.name}")
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+SCHEDULE_COLUMNS = ("agent", "date", "start", "end", "activities", "note")
+REQUIRED_COLUMNS = ("agent", "date", "start", "end")
+
+
+@dataclass
+class RowResult:
+    line: int
+    status: str  # created, updated, rejected
+    errors: list[str] = field(default_factory=list)
+    agent: str = ""
+
+
+@dataclass
+class ScheduleImport:
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # problems with the file itself
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+
+def _parse_clock(text: str, what: str) -> time:
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"{what} '{text}' is not a time like 08:30.") from None
+
+
+def parse_activities(text: str, day: date, shift_start: datetime) -> list[Span]:
+    """'break 10:00-10:15; lunch 12:30-13:00' -> spans; clock times on the shift's day,
+    or the next day when earlier than the shift's start (night shifts)."""
+    spans = []
+    for part in filter(None, (piece.strip() for piece in text.split(";"))):
+        try:
+            kind, times = part.split(None, 1)
+            first, last = (piece.strip() for piece in times.split("-", 1))
+        except ValueError:
+            raise ValidationError(
+                f"Activity '{part}' should look like 'break 10:00-10:15'."
+            ) from None
+        kind = kind.lower()
+        if kind not in PLANNED_KINDS:
+            raise ValidationError(f"Activity '{kind}' is not one of {', '.join(PLANNED_KINDS)}.")
+        start_clock, end_clock = _parse_clock(first, "Start"), _parse_clock(last, "End")
+        start_day = day + timedelta(days=1) if start_clock < local(shift_start).time() else day
+        start, end = span_between(start_day, start_clock, end_clock)
+        spans.append(Span(kind, start, end))
+    return spans
+
+
+def _row_plan(row: dict, agents: dict[str, Agent]):
+    login = (row.get("agent") or "").strip()
+    agent = agents.get(login)
+    if agent is None:
+        raise ValidationError(f"No agent '{login}' on the teams you can schedule.")
+    try:
+        day = date.fromisoformat((row.get("date") or "").strip())
+    except ValueError:
+        raise ValidationError(f"Date '{row.get('date')}' is not a date like 2026-12-01.") from None
+    start, end = span_between(
+        day,
+        _parse_clock(row.get("start") or "", "Start"),
+        _parse_clock(row.get("end") or "", "End"),
+    )
+    spans = parse_activities(row.get("activities") or "", day, start)
+    return agent, start, end, spans, (row.get("note") or "").strip()[:255]
+
+
+def schedule_import(*, data: bytes, agents, by=None, name: str = "") -> ScheduleImport:
+    """Shifts from a CSV file (columns in SCHEDULE_COLUMNS, local dates and clock times).
+
+    Each row is checked and stored on its own: good rows are kept, bad rows are reported
+    with every reason. A row for an agent's existing shift with the same start and end
+    replaces that shift's activities and note, so importing a file twice changes nothing.
+    Only `agents` (those the importing user may schedule) can be named.
+    """
+    report = ScheduleImport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append("The file is not UTF-8 text.")
+        return report
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        report.errors.append(
+            f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(SCHEDULE_COLUMNS)}."
+        )
+        return report
+    reader.fieldnames = columns
+    by_login = {agent.login: agent for agent in agents}
+    reason = f"CSV import {name}".strip()
+    for line_number, row in enumerate(reader, start=2):
+        if line_number - 1 > MAX_IMPORT_ROWS:
+            report.errors.append(f"Only the first {MAX_IMPORT_ROWS} rows were read.")
+            break
+        result = RowResult(line=line_number, status="rejected", agent=row.get("agent") or "")
+        report.rows.append(result)
+        try:
+            agent, start, end, spans, note = _row_plan(row, by_login)
+            with transaction.atomic():
+                same = agent.shifts.filter(start=start, end=end).first()
+                if same is None:
+                    _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
+                    _create_shifts([(agent, start, end, spans, note)], by, reason)
+                    result.status = "created"
+                else:
+                    shift_update(shift=same, start=start, end=end, spans=spans, note=note, by=by)
+                    result.status = "updated"
+        except ValidationError as error:
+            result.errors = list(error.messages)
+    return report
+
+
+# --- Time off ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_create(
+    *,
+    agent: Agent,
+    start: datetime,
+    end: datetime,
+    reason: str = "",
+    status: str = TimeOffStatus.REQUESTED,
+    by=None,
+) -> TimeOff:
+    if end <= start:
+        raise ValidationError("Time off must end after it starts.")
+    time_off = TimeOff(agent=agent, start=start, end=end, reason=reason)
+    time_off.status = TimeOffStatus.REQUESTED
+    _stamp(time_off, by).save()
+    if status != TimeOffStatus.REQUESTED:
+        time_off_decide(time_off=time_off, status=status, by=by)
+    return time_off
+
+
+@transaction.atomic
+def time_off_decide(*, time_off: TimeOff, status: str, by=None) -> TimeOff:
+    """Approve or reject. Approval is refused while shifts lie on the time off: they are
+    moved or deleted first, so no one is scheduled while away."""
+    if status not in TimeOffStatus.values:
+        raise ValidationError(f"Unknown status '{status}'.")
+    if status == TimeOffStatus.APPROVED:
+        clashes = time_off.agent.shifts.filter(start__lt=time_off.end, end__gt=time_off.start)
+        _raise_if(
+            [
+                f"{time_off.agent}: the shift {describe(shift.start, shift.end)} lies on this "
+                f"time off; move or delete it first."
+                for shift in clashes
+            ]
+        )
+    time_off.status = status
+    _stamp(time_off, by).save()
+    return time_off
