@@ -118,6 +118,26 @@ def visible_interactions(user):
     return Interaction.objects.filter(condition)
 
 
+def visible_shifts(user):
+    """Shifts the user may read: of the agents they may see."""
+    from scheduling.models import Shift
+
+    return Shift.objects.filter(agent__in=visible_agents(user))
+
+
+def editable_shifts(user):
+    """Shifts the user may change: of their teams' agents (managers: all)."""
+    from scheduling.models import Shift
+
+    return Shift.objects.filter(agent__in=editable_agents(user))
+
+
+def editable_time_off(user):
+    from scheduling.models import TimeOff
+
+    return TimeOff.objects.filter(agent__in=editable_agents(user))
+
+
 def get_team_for_user(user, pk) -> Team:
     """The team, or 404 when it does not exist or the user may not see it."""
     return get_object_or_404(visible_teams(user), pk=pk)
@@ -133,6 +153,39 @@ def can_edit_team(user, team: Team) -> bool:
 
 def can_edit_agent(user, agent: Agent) -> bool:
     return editable_agents(user).filter(pk=agent.pk).exists()
+
+
+def can_move_agent(user, agent: Agent, team: Team | None) -> bool:
+    """Managers move anyone anywhere; a supervisor moves an agent between two of their own
+    teams, or takes an agent without a team onto one of theirs."""
+    if is_manager(user):
+        return True
+    if team is None or not is_supervisor(user):
+        return False
+    mine = set(editable_teams(user).values_list("pk", flat=True))
+    return team.pk in mine and (agent.team_id is None or agent.team_id in mine)
+
+
+def agents_to_add(user, team: Team) -> QuerySet[Agent]:
+    """Active agents the user may put on this team (see can_move_agent)."""
+    others = Agent.objects.filter(active=True).exclude(team=team)
+    if is_manager(user):
+        return others.select_related("team")
+    if not can_edit_team(user, team):
+        return Agent.objects.none()
+    return others.filter(Q(team__isnull=True) | Q(team__in=editable_teams(user))).select_related(
+        "team"
+    )
+
+
+def teams_to_move_to(user, from_team: Team | None) -> QuerySet[Team]:
+    """Teams the user may move an agent of `from_team` (None: no team) to."""
+    teams = Team.objects.exclude(pk=from_team.pk) if from_team else Team.objects.all()
+    if is_manager(user):
+        return teams
+    if from_team is not None and not can_edit_team(user, from_team):
+        return Team.objects.none()
+    return teams.filter(pk__in=editable_teams(user))
 
 
 def can_ingest(user) -> bool:

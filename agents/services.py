@@ -53,7 +53,7 @@ def agent_create(
         if not password:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name=AGENT))
+        user.groups.add(Group.objects.get_or_create(name=AGENT)[0])
     agent = Agent(
         login=login, display_name=display_name, team=team, hourly_cost=hourly_cost, user=user
     )

@@ -8,6 +8,7 @@ from agents.api import AgentEventsView, AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
 from interactions.api import ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
+from scheduling.api import SchedulesView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("queues", QueueViewSet, basename="queue")
@@ -21,6 +22,7 @@ api_v1 = [
     path("kpis/", KpisView.as_view(), name="kpis"),
     path("live/", LiveView.as_view(), name="live"),
     path("targets/status/", TargetStatusView.as_view(), name="target-status"),
+    path("schedules/", SchedulesView.as_view(), name="schedules"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
@@ -29,6 +31,8 @@ api_v1 = [
 urlpatterns = [
     path("", include("kpis.urls")),
     path("", include("interactions.urls")),
+    path("", include("agents.urls")),
+    path("", include("scheduling.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -133,7 +133,6 @@ SHIFT_HOURS = 8.5
 # On Saturday and Sunday the live channels run 09:00-17:00 and a weekend crew covers them.
 WEEKEND_SHIFT_START = time(9, 0)
 WEEKEND_HOURS = range(9, 17)
-SHIFT_HOURS = 8.5
 
 FIRST_NAMES = [
     "Noa",

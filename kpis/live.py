@@ -8,19 +8,16 @@ each agent's latest state event.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    Min,
-    OuterRef,
-    Subquery,
-)
+from django.db.models import Count, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from agents import access
-from agents.models import AgentStateEvent
+from agents.selectors import with_current_state
 from interactions.models import Direction, Interaction
 from kpis import definitions, services
+from kpis.models import StateInterval
 from kpis.selectors import local_midnight
+from scheduling.models import ShiftActivity
 
 STATE_ORDER = ("available", "on_contact", "after_contact_work", "break", "lunch", "meeting",
                "training", "other", "offline")  # fmt: skip
@@ -80,10 +77,9 @@ def waiting_by_queue(queue_ids, now) -> dict[int, tuple[int, float]]:
 
 def latest_states(agents, now):
     """(id, login, display name, state, since) of each agent's latest event (one query)."""
-    latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
-    return agents.annotate(
-        state=Subquery(latest.values("state")[:1]), since=Subquery(latest.values("at")[:1])
-    ).values_list("pk", "login", "display_name", "state", "since")
+    return with_current_state(agents, now).values_list(
+        "pk", "login", "display_name", "state", "state_since"
+    )
 
 
 def _agent_states(user, teams, now) -> dict:
@@ -109,3 +105,61 @@ def _today(queue_ids, now) -> dict:
         **{key: components[key] for key in ("offered", "answered", "abandoned")},
         **{key: definitions.BY_KEY[key].compute(components) for key in ("service_level", "asa")},
     }
+
+
+INTERVAL = timedelta(minutes=15)
+
+
+def adherence_now(team, now=None) -> list[dict]:
+    """Who on the team is out of adherence now: the activity scheduled this minute against
+    the state the agent is in, since when, and today's adherence over the completed
+    15-minute intervals (from the rollups). Out-of-adherence agents come first, longest first.
+
+    "Since" is the later of the two changes that made the mismatch: the agent entering
+    the state or the scheduled activity beginning.
+    """
+    now = now or timezone.now()
+    scheduled = ShiftActivity.objects.filter(
+        shift__agent=OuterRef("pk"), start__lte=now, end__gt=now
+    ).order_by("start")
+    agents = with_current_state(team.agents.filter(active=True), now).annotate(
+        activity=Subquery(scheduled.values("kind")[:1]),
+        activity_start=Subquery(scheduled.values("start")[:1]),
+        activity_end=Subquery(scheduled.values("end")[:1]),
+    )
+    today = (
+        StateInterval.objects.filter(
+            agent__in=team.agents.all(),
+            interval_start__gte=local_midnight(timezone.localdate(now)),
+            # Completed intervals only: the rollup holds a whole day's schedule ahead.
+            interval_start__lte=now - INTERVAL,
+        )
+        .values("agent")
+        .annotate(scheduled=Sum("scheduled_seconds"), adherent=Sum("adherent_seconds"))
+        .order_by()
+    )
+    so_far = {row["agent"]: row for row in today}
+    rows = []
+    for agent in agents.order_by("display_name", "login"):
+        state = agent.state or "offline"
+        if agent.activity is None:
+            status, since = ("unscheduled" if state != "offline" else "off"), None
+        elif state in services.ADHERENT_STATES[agent.activity]:
+            status, since = "in", None
+        else:
+            status = "out"
+            since = max(filter(None, (agent.state_since, agent.activity_start)))
+        sums = so_far.get(agent.pk, {})
+        rows.append({
+            "agent": agent, "state": state, "state_since": agent.state_since,
+            "activity": agent.activity, "activity_start": agent.activity_start,
+            "activity_end": agent.activity_end, "status": status, "out_since": since,
+            "out_seconds": (now - since).total_seconds() if since else None,
+            "adherence_today": definitions.BY_KEY["adherence"].compute({
+                "scheduled_seconds": sums.get("scheduled", 0) or 0,
+                "adherent_seconds": sums.get("adherent", 0) or 0,
+            }),
+        })  # fmt: skip
+    order = {"out": 0, "in": 1, "unscheduled": 2, "off": 3}
+    rows.sort(key=lambda row: (order[row["status"]], -(row["out_seconds"] or 0)))
+    return rows

@@ -8,6 +8,7 @@ urlpatterns = [
     path("wallboard/", views.wallboard, name="wallboard"),
     path("alerts/", views.alert_list, name="alerts"),
     path("teams/<int:pk>/", views.team_detail, name="team-detail"),
+    path("teams/<int:pk>/adherence/", views.team_adherence, name="team-adherence"),
     path("agents/<int:pk>/", views.agent_detail, name="agent-detail"),
     path("targets/", views.targets, name="targets"),
     path("kpis/", views.kpi_help, name="kpi-help"),

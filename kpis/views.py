@@ -124,6 +124,21 @@ def team_detail(request, pk):
 
 
 @login_required
+def team_adherence(request, pk):
+    """Real-time adherence: scheduled against actual activity, now, for one team."""
+    team = access.get_team_for_user(request.user, pk)
+    rows = live.adherence_now(team)
+    context = {
+        "team": team,
+        "rows": rows,
+        "out_count": sum(1 for row in rows if row["status"] == "out"),
+        "adherence_kpi": definitions.BY_KEY["adherence"],
+        "refresh_seconds": 30,
+    }
+    return render(request, "kpis/adherence.html", context)
+
+
+@login_required
 def agent_detail(request, pk):
     """One agent's KPIs over time against their team's; an agent sees only their own."""
     agent = access.get_agent_for_user(request.user, pk)

@@ -323,6 +323,18 @@ class ScheduleImport:
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
 
+    @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.count("updated")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
 
 def _parse_clock(text: str, what: str) -> time:
     try:

@@ -3,6 +3,8 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from agents.models import AgentState
+
 register = template.Library()
 
 
@@ -47,3 +49,18 @@ def query_with(context, **changes):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def hours(value):
+    """A duration (or seconds) as hours: '37.5 h'; a dash for none."""
+    if value is None or value == "":
+        return "—"
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    return f"{seconds / 3600:.1f} h"
+
+
+@register.filter
+def state_label(state):
+    """'after_contact_work' -> 'After contact work' (the agent-state choice's label)."""
+    return AgentState(state).label if state in AgentState.values else state

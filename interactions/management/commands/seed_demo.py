@@ -1,5 +1,6 @@
 import time
 from datetime import date, timedelta
+from datetime import time as clock_time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -9,6 +10,7 @@ from interactions import demo
 from interactions.models import Queue
 from kpis import services as kpi_services
 from kpis.models import AlertRule, RollupState, Target
+from scheduling.models import ShiftTemplate, ShiftTemplateActivity
 
 # The business's targets in the demo: what a manager of such a center would set.
 DEMO_TARGETS = [
@@ -61,6 +63,7 @@ class Command(BaseCommand):
         made = demo.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
         self._targets(made["first_day"], made["last_day"])
         self._alert_rules()
+        self._shift_templates()
         # Numbers at once, before the first beat: roll every demo day up now.
         rolled_at = timezone.now()
         kpi_services.roll_up_days(
@@ -80,6 +83,23 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo only; change them before real use):")
         for username in made["users"]:
             self.stdout.write(f"  {username:<20} password: {demo.DEMO_PASSWORD}")
+
+    def _shift_templates(self):
+        """The demo's own shift patterns, so supervisors can plan with them."""
+        for name, start in (
+            ("Early", clock_time(7)),
+            ("Day", clock_time(9)),
+            ("Late", clock_time(11, 30)),
+        ):
+            template = ShiftTemplate.objects.create(
+                name=f"{name} {start:%H:%M}", start_time=start, minutes=int(demo.SHIFT_HOURS * 60)
+            )
+            ShiftTemplateActivity.objects.bulk_create(
+                ShiftTemplateActivity(template=template, kind=kind, offset_minutes=offset,
+                                      minutes=minutes)
+                for kind, offset, minutes in (("break", 105, 15), ("lunch", 210, 30),
+                                              ("break", 360, 15))
+            )  # fmt: skip
 
     def _targets(self, first_day, last_day):
         teams = {team.name: team for team in Team.objects.all()}

@@ -1,0 +1,165 @@
+"""Roster reads: a team's agents with their state and hours, and an agent's history."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.utils import timezone
+
+from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
+from scheduling.models import Shift, TimeOff
+
+# History rows shown on an agent's history tab, newest first.
+HISTORY_LIMIT = 300
+
+
+def with_current_state(agents, now: datetime):
+    """Agents annotated with the state of their latest event and when it began."""
+    latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
+    return agents.annotate(
+        state=Subquery(latest.values("state")[:1]), state_since=Subquery(latest.values("at")[:1])
+    )
+
+
+def week_bounds(day: date) -> tuple[date, datetime, datetime]:
+    """The ISO week (Monday) holding `day`, and its local start and end instants."""
+    monday = day - timedelta(days=day.weekday())
+    start = timezone.make_aware(datetime.combine(monday, time()))
+    end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()))
+    return monday, start, end
+
+
+def team_roster(team: Team, now: datetime):
+    """The team's agents (active first) with skills, current state and this week's
+    scheduled time (shifts starting this local week, summed in SQL)."""
+    _monday, start, end = week_bounds(timezone.localdate(now))
+    length = ExpressionWrapper(F("shifts__end") - F("shifts__start"), output_field=DurationField())
+    agents = (
+        team.agents.annotate(
+            week_scheduled=Sum(length, filter=Q(shifts__start__gte=start, shifts__start__lt=end))
+        )
+        .prefetch_related(
+            Prefetch("agent_skills", queryset=AgentSkill.objects.select_related("skill"))
+        )
+        .select_related("user")
+        .order_by("-active", "display_name", "login")
+    )
+    return with_current_state(agents, now)
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    subject: str  # what changed: the agent, a skill, a shift, time off
+    action: str  # created, changed, deleted
+    reason: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _label(field_name: str, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if field_name in names:
+        return names[field_name].get(value, f"#{value}")
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%a %d %b %Y %H:%M}"
+    return str(value)
+
+
+def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
+    """History entries from history rows ordered oldest first: each change is compared
+    with the same object's previous row (no query per row)."""
+    previous, entries = {}, []
+    actions = {"+": "created", "~": "changed", "-": "deleted"}
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        if record.history_type == "~" and before is not None:
+            changes = [
+                (
+                    name.replace("_", " "),
+                    _label(name, getattr(before, name), names),
+                    _label(name, getattr(record, name), names),
+                )
+                for name in fields
+                if getattr(before, name) != getattr(record, name)
+            ]
+        elif record.history_type == "+":
+            changes = [
+                (name.replace("_", " "), "", _label(name, getattr(record, name), names))
+                for name in fields
+                if getattr(record, name) not in (None, "")
+            ]
+        previous[record.id] = record
+        if record.history_type == "~" and before is not None and not changes:
+            continue  # saved with nothing changed
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.get_username()) if user else "system",
+                subject=subject_of(record),
+                action=actions[record.history_type],
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def agent_history(agent: Agent) -> list[HistoryEntry]:
+    """Every recorded change to the agent, their skills, shifts and time off, newest
+    first: who, when, and the values before and after."""
+    names = {
+        "team_id": dict(Team.objects.values_list("pk", "name")),
+        "skill_id": dict(Skill.objects.values_list("pk", "name")),
+    }
+
+    def shift_subject(record):
+        start, end = timezone.localtime(record.start), timezone.localtime(record.end)
+        return f"Shift {start:%a %d %b %H:%M}–{end:%H:%M}"
+
+    def time_off_subject(record):
+        return f"Time off from {timezone.localtime(record.start):%a %d %b}"
+
+    sources = (
+        (
+            Agent.history.filter(id=agent.pk),
+            ("login", "display_name", "team_id", "active", "hourly_cost", "user_id"),
+            lambda record: "Agent",
+        ),
+        (
+            AgentSkill.history.filter(agent_id=agent.pk),
+            ("skill_id", "proficiency"),
+            lambda record: f"Skill {names['skill_id'].get(record.skill_id, '')}",
+        ),
+        (
+            Shift.history.filter(agent_id=agent.pk),
+            ("start", "end", "team_id", "note"),
+            shift_subject,
+        ),
+        (
+            TimeOff.history.filter(agent_id=agent.pk),
+            ("start", "end", "status", "reason"),
+            time_off_subject,
+        ),
+    )
+    entries = []
+    for records, fields, subject_of in sources:
+        # The newest rows only (one more, to compare the oldest shown with), so the tab
+        # costs the same however long the agent's history is.
+        newest = records.select_related("history_user").order_by("-history_date", "-history_id")
+        rows = list(newest[: HISTORY_LIMIT + 1])[::-1]
+        entries += _entries(rows, fields, subject_of, names)
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:HISTORY_LIMIT]

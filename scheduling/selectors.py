@@ -1,0 +1,189 @@
+"""Schedule reads: a team's week as a grid, an agent's coming shifts, iCalendar."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.db.models import Prefetch, Q
+
+from agents.models import Agent, Team
+from scheduling.models import ActivityKind, Shift, ShiftActivity, TimeOff, TimeOffStatus
+from scheduling.services import at_local, local
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _shifts(agents, start: datetime, end: datetime):
+    return (
+        Shift.objects.filter(agent__in=agents, start__gte=start, start__lt=end)
+        .select_related("agent", "team")
+        .prefetch_related(Prefetch("activities", queryset=ShiftActivity.objects.order_by("start")))
+        .order_by("start")
+    )
+
+
+def activities_text(shift: Shift) -> str:
+    """A shift's breaks, lunches, meetings and training in the form's and CSV's syntax:
+    'break 10:00-10:15; lunch 12:00-12:30'."""
+    return "; ".join(
+        f"{activity.kind} {local(activity.start):%H:%M}-{local(activity.end):%H:%M}"
+        for activity in shift.activities.all()
+        if activity.kind != ActivityKind.WORK
+    )
+
+
+@dataclass
+class ShiftView:
+    shift: Shift
+    label: str
+    hours: float
+    segments: list[dict] = field(default_factory=list)  # kind, left %, width %, title
+    activities: str = ""
+
+
+def shift_view(shift: Shift) -> ShiftView:
+    start, end = local(shift.start), local(shift.end)
+    length = (shift.end - shift.start).total_seconds()
+    segments = [
+        {
+            "kind": activity.kind,
+            "left": 100 * (activity.start - shift.start).total_seconds() / length,
+            "width": 100 * (activity.end - activity.start).total_seconds() / length,
+            "title": f"{activity.get_kind_display()} "
+            f"{local(activity.start):%H:%M}–{local(activity.end):%H:%M}",
+        }
+        for activity in shift.activities.all()
+    ]
+    return ShiftView(
+        shift=shift,
+        label=f"{start:%H:%M}–{end:%H:%M}",
+        hours=length / 3600,
+        segments=segments,
+        activities=activities_text(shift),
+    )
+
+
+def team_week(team: Team, monday: date) -> dict:
+    """The team's week: a row per agent (active members, and anyone with a shift for
+    the team that week), a cell per local day with its shifts and time off."""
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    start, end = (
+        at_local(monday, datetime.min.time()),
+        at_local(monday + timedelta(days=7), datetime.min.time()),
+    )
+    agents = list(
+        Agent.objects.filter(
+            Q(team=team, active=True)
+            | Q(shifts__team=team, shifts__start__gte=start, shifts__start__lt=end)
+        )
+        .distinct()
+        .order_by("display_name", "login")
+    )
+    by_cell: dict[tuple[int, date], list[ShiftView]] = {}
+    for shift in _shifts(agents, start, end):
+        by_cell.setdefault((shift.agent_id, local(shift.start).date()), []).append(
+            shift_view(shift)
+        )
+    away: dict[tuple[int, date], list[TimeOff]] = {}
+    time_off = TimeOff.objects.filter(agent__in=agents, start__lt=end, end__gt=start).exclude(
+        status=TimeOffStatus.REJECTED
+    )
+    for off in time_off:
+        for day in days:
+            day_start = at_local(day, datetime.min.time())
+            if off.start < day_start + timedelta(days=1) and off.end > day_start:
+                away.setdefault((off.agent_id, day), []).append(off)
+    rows = []
+    for agent in agents:
+        cells = [
+            {"day": day, "shifts": by_cell.get((agent.pk, day), []),
+             "time_off": away.get((agent.pk, day), [])}
+            for day in days
+        ]  # fmt: skip
+        hours = sum(view.hours for cell in cells for view in cell["shifts"])
+        rows.append({"agent": agent, "cells": cells, "hours": hours})
+    totals = [
+        {
+            "day": day,
+            "agents": sum(1 for row in rows if row["cells"][index]["shifts"]),
+            "hours": sum(view.hours for row in rows for view in row["cells"][index]["shifts"]),
+        }
+        for index, day in enumerate(days)
+    ]
+    return {"days": days, "rows": rows, "totals": totals, "start": start, "end": end}
+
+
+def agent_shifts(agent: Agent, first_day: date, days: int) -> list[ShiftView]:
+    start = at_local(first_day, datetime.min.time())
+    end = at_local(first_day + timedelta(days=days), datetime.min.time())
+    return [shift_view(shift) for shift in _shifts([agent], start, end)]
+
+
+def agent_time_off(agent: Agent, since: date):
+    return agent.time_off.filter(end__gt=at_local(since, datetime.min.time())).order_by("start")
+
+
+# --- iCalendar (RFC 5545) -----------------------------------------------------------------
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    """Lines longer than 75 octets continue on the next line after a space."""
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode()
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += piece
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def coming_shifts(agent: Agent, since: date, days: int):
+    start = at_local(since, datetime.min.time())
+    return _shifts([agent], start, start + timedelta(days=days))
+
+
+def agent_ics(agent: Agent, shifts, host: str, now: datetime) -> str:
+    """The agent's shifts as an iCalendar file: one event per shift, its breaks in the
+    description; UIDs are stable so calendar apps update events instead of adding."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//contactcenter//schedule//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_text(f'{agent} · shifts')}",
+    ]
+    stamp = _ics_time(now)
+    for shift in shifts:
+        breaks = [
+            f"{activity.get_kind_display()} {local(activity.start):%H:%M}–{local(activity.end):%H:%M}"
+            for activity in shift.activities.all()
+            if activity.kind != ActivityKind.WORK
+        ]
+        description = "\n".join(filter(None, [*breaks, shift.note]))
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:shift-{shift.pk}@{host}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ics_time(shift.start)}",
+            f"DTEND:{_ics_time(shift.end)}",
+            f"SUMMARY:{_ics_text(f'Shift · {shift.team or agent.team or agent}')}",
+        ]
+        if description:
+            lines.append(f"DESCRIPTION:{_ics_text(description)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
