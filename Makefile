@@ -39,6 +39,7 @@ screenshots: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/kpis.py
+	$(BIN)/python bench/schedules.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,6 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
-    Q,
     Subquery,
     Sum,
 )
@@ -40,13 +39,18 @@ def week_bounds(day: date) -> tuple[date, datetime, datetime]:
 
 def team_roster(team: Team, now: datetime):
     """The team's agents (active first) with skills, current state and this week's
-    scheduled time (shifts starting this local week, summed in SQL)."""
+    scheduled time (shifts starting this local week, summed in SQL per agent through the
+    (agent, start) index, so the cost does not grow with the length of history)."""
     _monday, start, end = week_bounds(timezone.localdate(now))
-    length = ExpressionWrapper(F("shifts__end") - F("shifts__start"), output_field=DurationField())
+    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    week = (
+        Shift.objects.filter(agent=OuterRef("pk"), start__gte=start, start__lt=end)
+        .values("agent")
+        .annotate(total=Sum(length))
+        .values("total")
+    )
     agents = (
-        team.agents.annotate(
-            week_scheduled=Sum(length, filter=Q(shifts__start__gte=start, shifts__start__lt=end))
-        )
+        team.agents.annotate(week_scheduled=Subquery(week, output_field=DurationField()))
         .prefetch_related(
             Prefetch("agent_skills", queryset=AgentSkill.objects.select_related("skill"))
         )

@@ -44,9 +44,6 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 (demo users only; printed by seed_
 # Rows per INSERT: large enough to amortise round trips, small enough for SQLite's
 # limit on bound parameters per statement.
 BATCH_SIZE = 1000
-# How many days of schedule are laid out after the last day with contacts, so next
-# week's roster has something to show.
-SCHEDULE_DAYS_AHEAD = 7
 # Agents with a skill at this level or lower use it only as side work, after being
 # idle this many seconds without a live contact.
 SECONDARY_SKILL_LEVEL = 2
@@ -410,7 +407,8 @@ class DemoCenter:
             days_off = {5, 6}
         shifts = []
         day = self.first_day
-        while day <= self.end + timedelta(days=SCHEDULE_DAYS_AHEAD):
+        # Schedules run to the end of next week, so supervisors have a week to plan.
+        while day <= self.end + timedelta(days=13 - self.end.weekday()):
             if day.weekday() not in days_off and rng.random() > 0.03:  # 3 % sick days
                 weekend = day.weekday() >= 5
                 shifts.append(

@@ -18,6 +18,7 @@ from kpis import definitions, services
 from kpis.models import StateInterval
 from kpis.selectors import local_midnight
 from scheduling.models import ShiftActivity
+from scheduling.services import MAX_SHIFT
 
 STATE_ORDER = ("available", "on_contact", "after_contact_work", "break", "lunch", "meeting",
                "training", "other", "offline")  # fmt: skip
@@ -119,8 +120,13 @@ def adherence_now(team, now=None) -> list[dict]:
     the state or the scheduled activity beginning.
     """
     now = now or timezone.now()
+    # Through the shifts around now (the (agent, start) index): no longer than a shift.
     scheduled = ShiftActivity.objects.filter(
-        shift__agent=OuterRef("pk"), start__lte=now, end__gt=now
+        shift__agent=OuterRef("pk"),
+        shift__start__gt=now - MAX_SHIFT,
+        shift__start__lte=now,
+        start__lte=now,
+        end__gt=now,
     ).order_by("start")
     agents = with_current_state(team.agents.filter(active=True), now).annotate(
         activity=Subquery(scheduled.values("kind")[:1]),
