@@ -34,7 +34,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 screenshots: install
-	SAVE_SCREENSHOTS=1 $(BIN)/pytest -p no:xdist tests/e2e/test_dashboard_browser.py
+	SAVE_SCREENSHOTS=1 $(BIN)/pytest -p no:xdist tests/e2e/test_dashboard_browser.py tests/e2e/test_schedule_browser.py
 
 bench: install
 	$(BIN)/python bench/ingest.py

@@ -219,8 +219,7 @@ def template_apply(request, pk):
                                              days=[date.fromisoformat(d) for d in data["days"]],
                                              by=request.user)  # fmt: skip
         except ValidationError as error:
-            messages.error(request, "No shift was added:")
-            _report(request, error)
+            form.add_error(None, ["No shift was added:", *error.messages])
         else:
             messages.success(request, f"{data['template']}: {len(shifts)} shift(s) added.")
             return redirect(_grid_url(team.pk, week))
@@ -321,7 +320,8 @@ def agent_calendar(request, pk):
     agent = access.get_agent_for_user(request.user, pk)
     since = timezone.localdate() - timedelta(days=ICS_DAYS_BACK)
     shifts = selectors.coming_shifts(agent, since, ICS_DAYS_BACK + ICS_DAYS_AHEAD)
-    body = selectors.agent_ics(agent, shifts, request.get_host(), timezone.now())
+    host = request.get_host().rsplit(":", 1)[0]
+    body = selectors.agent_ics(agent, shifts, host, timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="schedule-{agent.login}.ics"'
     return response

@@ -94,6 +94,12 @@ def test_copy_week_template_and_time_off_from_the_grid(client, supervisor_a, tea
         "days": ["2026-03-03", "2026-03-04"]})  # fmt: skip
     assert response.status_code == 302
     assert Shift.objects.filter(start=at("12:00", date(2026, 3, 3))).count() == 2
+    again = client.post(reverse("template-apply", args=[team_a.pk]), {
+        "template": template.pk, "agents": [agent_a.pk], "week": "2026-03-02",
+        "days": ["2026-03-03"]})  # fmt: skip
+    assert again.status_code == 400  # the dialog opens again with the reason in it
+    assert "No shift was added:" in again.content.decode()
+    assert "overlaps the shift Tue 3 Mar 12:00–20:00" in again.content.decode()
     # Time off on a day with a shift cannot be approved; the message says why.
     response = client.post(reverse("time-off-new", args=[team_a.pk]), {
         "agent": agent_a.pk, "first_day": "2026-03-03", "last_day": "2026-03-03",
