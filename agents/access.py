@@ -119,17 +119,34 @@ def visible_interactions(user):
 
 
 def visible_shifts(user):
-    """Shifts the user may read: of the agents they may see."""
+    """Shifts the user may read: by the team each shift was planned for (managers: all;
+    supervisors: their teams'), and agents their own."""
     from scheduling.models import Shift
 
-    return Shift.objects.filter(agent__in=visible_agents(user))
+    if is_manager(user):
+        return Shift.objects.all()
+    condition = Q(pk__in=[])
+    if is_supervisor(user):
+        condition |= Q(team__in=visible_teams(user)) | Q(
+            team__isnull=True, agent__in=visible_agents(user)
+        )
+    if is_agent(user):
+        condition |= Q(agent__user=user)
+    return Shift.objects.filter(condition)
 
 
 def editable_shifts(user):
-    """Shifts the user may change: of their teams' agents (managers: all)."""
+    """Shifts the user may change: those planned for their teams (a past shift stays
+    with the team it was worked for after its agent moves); managers all."""
     from scheduling.models import Shift
 
-    return Shift.objects.filter(agent__in=editable_agents(user))
+    if is_manager(user):
+        return Shift.objects.all()
+    if not is_supervisor(user):
+        return Shift.objects.none()
+    return Shift.objects.filter(
+        Q(team__in=editable_teams(user)) | Q(team__isnull=True, agent__in=editable_agents(user))
+    )
 
 
 def editable_time_off(user):

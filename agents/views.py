@@ -92,7 +92,8 @@ def agent_skills(request, pk):
         if not can_edit:
             raise Http404
         if "remove" in request.POST:
-            skill = get_object_or_404(Skill, pk=request.POST["remove"])
+            skill_id = request.POST["remove"]
+            skill = get_object_or_404(Skill, pk=skill_id if skill_id.isdigit() else None)
             services.agent_skill_remove(agent=agent, skill=skill, by=request.user)
             messages.success(request, f"{skill} removed from {agent}.")
             return redirect("agent-skills", agent.pk)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -418,12 +418,16 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     window = {"history_date__lte": until}
     if since is not None:
         window["history_date__gt"] = since
-    touched = set(Shift.history.filter(**window).values_list("id", flat=True))
-    touched |= set(ShiftActivity.history.filter(**window).values_list("shift_id", flat=True))
+    # Subqueries, not id lists: on the first run every shift ever stored is "touched".
+    changed_shifts = Shift.history.filter(**window).values("id")
+    changed_activities = ShiftActivity.history.filter(**window).values("shift_id")
     spans = (
-        Shift.history.filter(id__in=touched),
-        Shift.objects.filter(id__in=touched),  # shifts stored in bulk have no history yet
-        ShiftActivity.history.filter(shift_id__in=touched),
+        Shift.history.filter(Q(id__in=changed_shifts) | Q(id__in=changed_activities)),
+        # Shifts stored in bulk (the demo) have no history row of their own yet.
+        Shift.objects.filter(Q(id__in=changed_shifts) | Q(id__in=changed_activities)),
+        ShiftActivity.history.filter(
+            Q(shift_id__in=changed_shifts) | Q(shift_id__in=changed_activities)
+        ),
     )
     zone = timezone.get_default_timezone()
     days = set()

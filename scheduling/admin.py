@@ -10,13 +10,25 @@ from scheduling.models import (
 )
 
 
-class ShiftActivityInline(admin.TabularInline):
+class PlannedInThePages:
+    """Shifts, activities and time off are planned on the schedule pages, which check the
+    rules (no overlaps, activities inside their shift, nothing on approved time off) and
+    record who changed what. The admin shows them, with their history, and may delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ShiftActivityInline(PlannedInThePages, admin.TabularInline):
     model = ShiftActivity
-    extra = 1
+    extra = 0
 
 
 @admin.register(Shift)
-class ShiftAdmin(SimpleHistoryAdmin):
+class ShiftAdmin(PlannedInThePages, SimpleHistoryAdmin):
     list_display = ["agent", "team", "start", "end", "note"]
     list_filter = ["team"]
     search_fields = ["agent__login", "agent__display_name", "note"]
@@ -28,7 +40,7 @@ class ShiftAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ShiftActivity)
-class ShiftActivityAdmin(admin.ModelAdmin):
+class ShiftActivityAdmin(PlannedInThePages, admin.ModelAdmin):
     list_display = ["shift", "kind", "start", "end"]
     list_filter = ["kind"]
     search_fields = ["shift__agent__login", "shift__agent__display_name"]
@@ -39,7 +51,7 @@ class ShiftActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(SimpleHistoryAdmin):
+class TimeOffAdmin(PlannedInThePages, SimpleHistoryAdmin):
     list_display = ["agent", "start", "end", "status", "reason"]
     list_filter = ["status", "agent__team"]
     search_fields = ["agent__login", "agent__display_name", "reason"]

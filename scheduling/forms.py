@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from scheduling.models import ShiftTemplate, TimeOffStatus
-from scheduling.services import at_local, parse_activities, span_between
+from scheduling.services import at_local, check_year, parse_activities, span_between
 
 ACTIVITIES_HELP = (
     "Breaks, lunch, meetings, training as 'break 10:00-10:15; lunch 12:30-13:00'. "
@@ -23,9 +23,19 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
+class DateField(forms.DateField):
+    """A local date from a date picker, within the years schedules can hold."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return check_year(day) if day else day
+
+
 class ShiftForm(forms.Form):
     agent = forms.ModelChoiceField(queryset=None, empty_label=None)
-    day = forms.DateField(widget=DateInput, label="Date")
+    day = DateField(label="Date")
     start = forms.TimeField(widget=TimeInput)
     end = forms.TimeField(widget=TimeInput, help_text="Before the start: ends the next day.")
     activities = forms.CharField(required=False, help_text=ACTIVITIES_HELP, max_length=1000)
@@ -48,7 +58,7 @@ class ShiftForm(forms.Form):
 
 
 class MoveShiftForm(forms.Form):
-    day = forms.DateField(widget=DateInput, label="New date")
+    day = DateField(label="New date")
     start = forms.TimeField(widget=TimeInput, label="New start")
 
     def clean(self):
@@ -61,7 +71,7 @@ class MoveShiftForm(forms.Form):
 class CopyForm(forms.Form):
     what = forms.ChoiceField(choices=[("day", "a day to the next day"),
                                       ("week", "the week to the next week")])  # fmt: skip
-    day = forms.DateField(widget=DateInput, help_text="The day to copy, or any day of the week.")
+    day = DateField(help_text="The day to copy, or any day of the week.")
 
 
 class TemplateApplyForm(forms.Form):
@@ -84,8 +94,8 @@ class ImportForm(forms.Form):
 
 class TimeOffForm(forms.Form):
     agent = forms.ModelChoiceField(queryset=None, empty_label=None)
-    first_day = forms.DateField(widget=DateInput)
-    last_day = forms.DateField(widget=DateInput, help_text="Inclusive: whole days off.")
+    first_day = DateField()
+    last_day = DateField(help_text="Inclusive: whole days off.")
     reason = forms.CharField(required=False, max_length=255)
     status = forms.ChoiceField(
         choices=[(TimeOffStatus.APPROVED, "Approved"), (TimeOffStatus.REQUESTED, "Requested")]

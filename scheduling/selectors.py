@@ -79,13 +79,19 @@ def team_week(team: Team, monday: date) -> dict:
             Q(team=team, active=True) | Q(pk__in=planned_for_team.values("agent"))
         ).order_by("display_name", "login")
     )
+    # Only this team's shifts: an agent who also worked for another team that week shows
+    # here with this team's shifts alone.
+    team_shifts = _shifts(agents, start, end).filter(
+        Q(team=team) | Q(team__isnull=True, agent__team=team)
+    )
     by_cell: dict[tuple[int, date], list[ShiftView]] = {}
-    for shift in _shifts(agents, start, end):
+    for shift in team_shifts:
         by_cell.setdefault((shift.agent_id, local(shift.start).date()), []).append(
             shift_view(shift)
         )
     away: dict[tuple[int, date], list[TimeOff]] = {}
-    time_off = TimeOff.objects.filter(agent__in=agents, start__lt=end, end__gt=start).exclude(
+    members = [agent for agent in agents if agent.team_id == team.pk]
+    time_off = TimeOff.objects.filter(agent__in=members, start__lt=end, end__gt=start).exclude(
         status=TimeOffStatus.REJECTED
     )
     for off in time_off:
@@ -127,6 +133,7 @@ def agent_time_off(agent: Agent, since: date):
 
 
 def _ics_text(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")  # a bare CR would end the line
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

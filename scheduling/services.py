@@ -137,6 +137,14 @@ def planned_spans(shift: Shift) -> list[Span]:
     ]
 
 
+def _lock_agents(agents) -> None:
+    """Hold the agents' rows until the transaction ends, so two writes for one agent
+    (a double submit, a copy beside an edit) check their rules one after the other.
+    In id order, so two batches cannot deadlock; SQLite writes one at a time anyway."""
+    ids = sorted({agent.pk for agent in agents})
+    list(Agent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 def _raise_if(errors: list[str]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -173,6 +181,7 @@ def _create_shifts(plans, by, reason: str) -> list[Shift]:
 def _check_plans(plans) -> list[str]:
     """Rules for several new shifts at once: each against the stored schedule and
     against the others in the same batch."""
+    _lock_agents(agent for agent, *_ in plans)
     errors = []
     for index, (agent, start, end, spans, _note) in enumerate(plans):
         errors += shift_rule_errors(agent=agent, start=start, end=end, spans=spans)
@@ -189,6 +198,7 @@ def _check_plans(plans) -> list[str]:
 def shift_create(
     *, agent: Agent, start: datetime, end: datetime, spans=(), note: str = "", by=None
 ) -> Shift:
+    _lock_agents([agent])
     _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
     shift = _stamp(Shift(agent=agent, team_id=agent.team_id, start=start, end=end, note=note), by)
     shift.save()
@@ -201,6 +211,7 @@ def shift_update(
     *, shift: Shift, start: datetime, end: datetime, spans, note: str = "", by=None
 ) -> Shift:
     """New times and activities for a shift (its activities are replaced)."""
+    _lock_agents([shift.agent])
     _raise_if(
         shift_rule_errors(
             agent=shift.agent, start=start, end=end, spans=spans, ignore_shift_ids=[shift.pk]
@@ -337,10 +348,22 @@ class ScheduleImport:
 
 
 def _parse_clock(text: str, what: str) -> time:
+    """A local wall-clock time; one with an offset ("08:00Z") is refused, since schedules
+    are written in the contact center's own time."""
     try:
-        return time.fromisoformat(text.strip())
+        clock = time.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(f"{what} '{text}' is not a time like 08:30.") from None
+        clock = None
+    if clock is None or clock.tzinfo is not None:
+        raise ValidationError(f"{what} '{text}' is not a time like 08:30.")
+    return clock
+
+
+def check_year(day: date) -> date:
+    """Schedules live between the years 1900 and 2999 (and far from datetime's edges)."""
+    if not 1900 <= day.year <= 2999:
+        raise ValidationError(f"The date {day} is out of range: use a year from 1900 to 2999.")
+    return day
 
 
 def parse_activities(text: str, day: date, shift_start: datetime) -> list[Span]:
@@ -374,6 +397,7 @@ def _row_plan(row: dict, agents: dict[str, Agent]):
         day = date.fromisoformat((row.get("date") or "").strip())
     except ValueError:
         raise ValidationError(f"Date '{row.get('date')}' is not a date like 2026-12-01.") from None
+    check_year(day)
     start, end = span_between(
         day,
         _parse_clock(row.get("start") or "", "Start"),
@@ -419,6 +443,7 @@ def schedule_import(*, data: bytes, agents, by=None, name: str = "") -> Schedule
             with transaction.atomic():
                 same = agent.shifts.filter(start=start, end=end).first()
                 if same is None:
+                    _lock_agents([agent])
                     _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
                     _create_shifts([(agent, start, end, spans, note)], by, reason)
                     result.status = "created"
@@ -460,6 +485,7 @@ def time_off_decide(*, time_off: TimeOff, status: str, by=None) -> TimeOff:
     if status not in TimeOffStatus.values:
         raise ValidationError(f"Unknown status '{status}'.")
     if status == TimeOffStatus.APPROVED:
+        _lock_agents([time_off.agent])
         clashes = time_off.agent.shifts.filter(start__lt=time_off.end, end__gt=time_off.start)
         _raise_if(
             [

@@ -35,15 +35,25 @@ ICS_DAYS_BACK, ICS_DAYS_AHEAD = 28, 120
 
 
 def _week(value) -> date:
+    """The Monday of the week asked for; this week when the value is not a usable date."""
     try:
-        day = date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
+        day = services.check_year(date.fromisoformat(value)) if value else timezone.localdate()
+    except (ValueError, ValidationError):
         day = timezone.localdate()
     return selectors.monday_of(day)
 
 
-def _grid_url(team_pk: int, day: date) -> str:
-    return f"{reverse('team-schedule', args=[team_pk])}?week={selectors.monday_of(day)}"
+def _grid_url(team_pk: int | None, day: date, agent_pk: int | None = None) -> str:
+    """The team's week grid holding `day`; the agent's own schedule when there is no team."""
+    week = selectors.monday_of(day)
+    if team_pk is None:
+        return f"{reverse('agent-schedule', args=[agent_pk])}?week={week}"
+    return f"{reverse('team-schedule', args=[team_pk])}?week={week}"
+
+
+def _shift_page(shift, day: date | None = None) -> str:
+    team_pk = shift.team_id or shift.agent.team_id
+    return _grid_url(team_pk, day or services.local(shift.start).date(), shift.agent_id)
 
 
 def _report(request, error: ValidationError) -> None:
@@ -127,7 +137,7 @@ def shift_edit(request, pk):
     if request.method == "POST" and "delete" in request.POST:
         services.shift_delete(shift=shift, by=request.user)
         messages.success(request, f"Shift of {shift.agent} deleted.")
-        return redirect(_grid_url(team.pk, services.local(shift.start).date()))
+        return redirect(_shift_page(shift))
     if request.method == "POST":
         form = ShiftForm(request.POST, agents=agents)
         if form.is_valid():
@@ -139,7 +149,7 @@ def shift_edit(request, pk):
                 form.add_error(None, error)
             else:
                 messages.success(request, f"Shift of {shift.agent} saved.")
-                return redirect(_grid_url(team.pk, data["day"]))
+                return redirect(_shift_page(shift, data["day"]))
     else:
         start, end = services.local(shift.start), services.local(shift.end)
         form = ShiftForm(agents=agents, initial={
@@ -167,20 +177,19 @@ def shift_edit(request, pk):
 @require_POST
 def shift_move(request, pk):
     shift = _editable_shift(request.user, pk)
-    team = shift.team or shift.agent.team
     form = MoveShiftForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the new date and start time.")
-        return redirect(_grid_url(team.pk, services.local(shift.start).date()))
+        return redirect(_shift_page(shift))
     try:
         services.shift_move(shift=shift, start=form.cleaned_data["start_at"], by=request.user)
     except ValidationError as error:
         _report(request, error)
-        return redirect(_grid_url(team.pk, services.local(shift.start).date()))
+        return redirect(_shift_page(shift))
     messages.success(
         request, f"Shift of {shift.agent} moved to {services.describe(shift.start, shift.end)}."
     )
-    return redirect(_grid_url(team.pk, form.cleaned_data["day"]))
+    return redirect(_shift_page(shift, form.cleaned_data["day"]))
 
 
 @login_required
@@ -277,8 +286,8 @@ def time_off_decide(request, pk):
         _report(request, error)
     else:
         messages.success(request, f"Time off of {time_off.agent} {status}.")
-    team_pk = time_off.agent.team_id
-    return redirect(_grid_url(team_pk, services.local(time_off.start).date()))
+    day = services.local(time_off.start).date()
+    return redirect(_grid_url(time_off.agent.team_id, day, time_off.agent_id))
 
 
 @login_required

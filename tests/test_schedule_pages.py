@@ -216,3 +216,15 @@ def test_grid_and_roster_query_counts_do_not_grow_with_agents(client, supervisor
         counts.append((len(grid_queries), len(roster_queries)))
     assert counts[0] == counts[1]
     assert counts[0][0] <= 25 and counts[0][1] <= 20
+
+
+def test_calendar_text_with_carriage_returns_stays_on_its_line(agent_a):
+    from scheduling.selectors import agent_ics, coming_shifts
+
+    start = services.at_local(timezone.localdate(), time(8))
+    services.shift_create(agent=agent_a, start=start, end=start + timedelta(hours=8),
+                          note="line one\r\nline two\rthree")  # fmt: skip
+    body = agent_ics(agent_a, coming_shifts(agent_a, timezone.localdate(), 1), "example.org",
+                     timezone.now())  # fmt: skip
+    assert "DESCRIPTION:line one\\nline two\\nthree\r\n" in body
+    assert "\r" not in body.replace("\r\n", "")

@@ -169,3 +169,89 @@ def test_schedules_api_serves_only_what_the_caller_may_see(
     )
     assert client.delete(reverse("api:schedules")).status_code == 405
     assert snapshot() == before
+
+
+def test_a_moved_agents_past_shifts_stay_with_the_team_they_were_worked_for(
+    client, world, manager, supervisor_a, supervisor_b, team_a, team_b, agent_b
+):
+    from agents import services as roster
+
+    Shift.objects.filter(pk=world["shift_b"].pk).update(note="B's own note")
+    roster.agent_move(agent=agent_b, team=team_a, by=manager)  # the shift is in the past
+    client.force_login(supervisor_a)
+    before = snapshot()
+    assert (
+        client.post(reverse("shift-edit", args=[world["shift_b"].pk]), {"delete": "1"}).status_code
+        == 404
+    )
+    assert snapshot() == before
+    grid = client.get(
+        reverse("team-schedule", args=[team_a.pk]) + f"?week={MONDAY}"
+    ).content.decode()
+    assert "B&#x27;s own note" not in grid and "B's own note" not in grid
+    client.force_login(supervisor_b)
+    grid = client.get(
+        reverse("team-schedule", args=[team_b.pk]) + f"?week={MONDAY}"
+    ).content.decode()
+    assert f'data-shift="{world["shift_b"].pk}"' in grid
+    response = client.post(reverse("shift-edit", args=[world["shift_b"].pk]), {"delete": "1"})
+    assert response.status_code == 302
+    assert not Shift.objects.filter(pk=world["shift_b"].pk).exists()
+
+
+def test_bad_input_is_an_answer_not_a_crash(client, world, manager, supervisor_a, team_a, agent_a):
+    client.force_login(supervisor_a)
+    for week in ("9999-12-31", "0001-01-01", "not-a-date"):
+        assert (
+            client.get(reverse("team-schedule", args=[team_a.pk]) + f"?week={week}").status_code
+            == 200
+        )
+        assert (
+            client.get(reverse("agent-schedule", args=[agent_a.pk]) + f"?week={week}").status_code
+            == 200
+        )
+    form = {"agent": agent_a.pk, "day": "2026-03-04", "start": "08:00", "end": "16:00",
+            "activities": "break 10:00Z-10:15Z"}  # fmt: skip
+    response = client.post(reverse("shift-new", args=[team_a.pk]), form)
+    assert response.status_code == 400 and "is not a time like 08:30" in response.content.decode()
+    response = client.post(reverse("time-off-new", args=[team_a.pk]), {
+        "agent": agent_a.pk, "first_day": "2026-03-04", "last_day": "9999-12-31",
+        "status": "approved"}, follow=True)  # fmt: skip
+    assert "out of range" in response.content.decode()
+    report = services.schedule_import(
+        data=b"agent,date,start,end\nA-1,2026-03-05,08:00Z,16:00\nA-1,9999-12-31,08:00,16:00\n",
+        agents=[agent_a],
+    )
+    assert [row.status for row in report.rows] == ["rejected", "rejected"]
+    assert (
+        client.post(reverse("agent-skills", args=[agent_a.pk]), {"remove": "abc"}).status_code
+        == 404
+    )
+    # An agent without a team: their shift and time off are still managed, from their page.
+    client.force_login(manager)
+    loner = AgentFactory(team=None, login="LONER")
+    shift = services.shift_create(agent=loner, start=at(8), end=at(16))
+    assert client.get(reverse("shift-edit", args=[shift.pk])).status_code == 200
+    moved = client.post(
+        reverse("shift-move", args=[shift.pk]), {"day": "2026-03-03", "start": "09:00"}
+    )
+    assert moved.url.startswith(reverse("agent-schedule", args=[loner.pk]))
+    off = services.time_off_create(agent=loner, start=at(0, MONDAY + timedelta(days=20)),
+                                   end=at(0, MONDAY + timedelta(days=21)))  # fmt: skip
+    decided = client.post(reverse("time-off-decide", args=[off.pk]), {"status": "approved"})
+    assert decided.url.startswith(reverse("agent-schedule", args=[loner.pk]))
+    deleted = client.post(reverse("shift-edit", args=[shift.pk]), {"delete": "1"})
+    assert deleted.status_code == 302 and not Shift.objects.filter(pk=shift.pk).exists()
+
+
+def test_the_admin_shows_schedules_but_plans_nothing(client, admin_user, world):
+    client.force_login(admin_user)
+    shift = world["shift_a"]
+    assert client.get(reverse("admin:scheduling_shift_change", args=[shift.pk])).status_code == 200
+    before = snapshot()
+    response = client.post(reverse("admin:scheduling_shift_change", args=[shift.pk]),
+                           {"agent": shift.agent_id, "start_0": "2026-03-02", "start_1": "20:00:00",
+                            "end_0": "2026-03-03", "end_1": "04:00:00"})  # fmt: skip
+    assert response.status_code == 403
+    assert client.get(reverse("admin:scheduling_timeoff_add")).status_code == 403
+    assert snapshot() == before

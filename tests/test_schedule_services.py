@@ -189,3 +189,33 @@ def test_csv_import_keeps_good_rows_reports_bad_ones_and_reimports_idempotently(
         "Missing column(s): agent, date, start, end. "
         "Expected: agent, date, start, end, activities, note."
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_for_one_agent_check_their_rules_one_after_the_other():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race is a PostgreSQL question")
+    agent = AgentFactory(login="race")
+    barrier, refused, saved = threading.Barrier(4), [], []
+
+    def plan(hour):
+        try:
+            barrier.wait()
+            saved.append(services.shift_create(agent=agent, start=at(f"{hour:02d}:00"),
+                                               end=at(f"{hour + 6:02d}:00")))  # fmt: skip
+        except ValidationError as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=plan, args=(hour,)) for hour in (8, 9, 10, 11)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Any two of these overlap: exactly one is saved, whichever came first.
+    assert (len(saved), len(refused), Shift.objects.filter(agent=agent).count()) == (1, 3, 1)
