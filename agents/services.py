@@ -18,7 +18,8 @@ from agents.models import Agent, AgentSkill, Skill, Team
 from scheduling.models import Shift
 
 
-def _stamp(instance, by, reason: str = ""):
+def stamp(instance, by, reason: str = ""):
+    """Who made the change, and why, for the history row simple-history writes."""
     instance._history_user = by
     if reason:
         instance._change_reason = reason
@@ -57,7 +58,7 @@ def agent_create(
     agent = Agent(
         login=login, display_name=display_name, team=team, hourly_cost=hourly_cost, user=user
     )
-    _stamp(agent, by, "created").save()
+    stamp(agent, by, "created").save()
     return agent
 
 
@@ -69,7 +70,7 @@ def agent_move(*, agent: Agent, team: Team | None, by=None) -> Agent:
     before = agent.team
     agent.team = team
     reason = f"moved from {before or 'no team'} to {team or 'no team'}"
-    _stamp(agent, by, reason).save()
+    stamp(agent, by, reason).save()
     coming = list(Shift.objects.filter(agent=agent, start__gte=timezone.now()))
     for shift in coming:
         shift.team = team
@@ -82,7 +83,7 @@ def agent_set_active(*, agent: Agent, active: bool, by=None) -> Agent:
     if agent.active == active:
         return agent
     agent.active = active
-    _stamp(agent, by, "reactivated" if active else "marked inactive").save()
+    stamp(agent, by, "reactivated" if active else "marked inactive").save()
     return agent
 
 
@@ -97,11 +98,11 @@ def agent_skill_set(*, agent: Agent, skill: Skill, proficiency: int, by=None) ->
     elif agent_skill.proficiency == int(proficiency):
         return agent_skill
     agent_skill.proficiency = int(proficiency)
-    _stamp(agent_skill, by).save()
+    stamp(agent_skill, by).save()
     return agent_skill
 
 
 @transaction.atomic
 def agent_skill_remove(*, agent: Agent, skill: Skill, by=None) -> None:
     for agent_skill in AgentSkill.objects.filter(agent=agent, skill=skill):
-        _stamp(agent_skill, by).delete()
+        stamp(agent_skill, by).delete()

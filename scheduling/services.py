@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from agents.models import Agent
+from agents.services import stamp
 from scheduling.models import (
     ActivityKind,
     Shift,
@@ -68,14 +69,6 @@ def describe(start: datetime, end: datetime) -> str:
     first, last = local(start), local(end)
     text = f"{first:%a} {first.day} {first:%b %H:%M}–{last:%H:%M}"
     return text if first.date() == last.date() else f"{text} (+1 day)"
-
-
-def _stamp(instance, by, reason: str = ""):
-    """Who made the change, and why, for the history row simple-history writes."""
-    instance._history_user = by
-    if reason:
-        instance._change_reason = reason
-    return instance
 
 
 def shift_rule_errors(
@@ -200,7 +193,7 @@ def shift_create(
 ) -> Shift:
     _lock_agents([agent])
     _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
-    shift = _stamp(Shift(agent=agent, team_id=agent.team_id, start=start, end=end, note=note), by)
+    shift = stamp(Shift(agent=agent, team_id=agent.team_id, start=start, end=end, note=note), by)
     shift.save()
     _write_activities(shift, spans, by, "")
     return shift
@@ -218,9 +211,9 @@ def shift_update(
         )
     )
     shift.start, shift.end, shift.note = start, end, note
-    _stamp(shift, by).save()
+    stamp(shift, by).save()
     for activity in shift.activities.all():
-        _stamp(activity, by).delete()
+        stamp(activity, by).delete()
     _write_activities(shift, spans, by, "")
     return shift
 
@@ -238,8 +231,8 @@ def shift_move(*, shift: Shift, start: datetime, by=None) -> Shift:
 @transaction.atomic
 def shift_delete(*, shift: Shift, by=None) -> None:
     for activity in shift.activities.all():
-        _stamp(activity, by).delete()
-    _stamp(shift, by).delete()
+        stamp(activity, by).delete()
+    stamp(shift, by).delete()
 
 
 @dataclass
@@ -472,7 +465,7 @@ def time_off_create(
         raise ValidationError("Time off must end after it starts.")
     time_off = TimeOff(agent=agent, start=start, end=end, reason=reason)
     time_off.status = TimeOffStatus.REQUESTED
-    _stamp(time_off, by).save()
+    stamp(time_off, by).save()
     if status != TimeOffStatus.REQUESTED:
         time_off_decide(time_off=time_off, status=status, by=by)
     return time_off
@@ -495,5 +488,5 @@ def time_off_decide(*, time_off: TimeOff, status: str, by=None) -> TimeOff:
             ]
         )
     time_off.status = status
-    _stamp(time_off, by).save()
+    stamp(time_off, by).save()
     return time_off
