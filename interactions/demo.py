@@ -327,6 +327,10 @@ class DemoCenter:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.first_day = end - timedelta(days=days - 1)
         self.end = end
+        # Schedules run to the end of next week (from today, or from the last day with
+        # contacts if that is later), so supervisors always have a week to plan.
+        plan_from = max(end, now.astimezone(self.zone).date())
+        self.schedule_until = plan_from + timedelta(days=13 - plan_from.weekday())
         self.cutoff = min(
             int(now.timestamp()),
             int(self._local(end + timedelta(days=1), time(0)).timestamp()),
@@ -407,8 +411,7 @@ class DemoCenter:
             days_off = {5, 6}
         shifts = []
         day = self.first_day
-        # Schedules run to the end of next week, so supervisors have a week to plan.
-        while day <= self.end + timedelta(days=13 - self.end.weekday()):
+        while day <= self.schedule_until:
             if day.weekday() not in days_off and rng.random() > 0.03:  # 3 % sick days
                 weekend = day.weekday() >= 5
                 shifts.append(

@@ -4,7 +4,7 @@ The figures are computed here from the raw rows, independently of any product co
 """
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -210,3 +210,12 @@ def test_same_seed_same_center_other_seed_other_center():
 
     assert simulated(3) == simulated(3)
     assert simulated(3) != simulated(4)
+
+
+def test_demo_schedules_reach_the_end_of_next_week_even_on_a_monday():
+    monday = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    center = demo.DemoCenter(days=7, agent_count=8, seed=0, end=date(2026, 11, 29), now=monday)
+    assert center.schedule_until == date(2026, 12, 13)  # the Sunday of the week after
+    thursday = demo.DemoCenter(days=7, agent_count=8, seed=0, end=date(2026, 12, 3),
+                               now=datetime(2026, 12, 3, 9, tzinfo=UTC))  # fmt: skip
+    assert thursday.schedule_until == date(2026, 12, 13)
