@@ -327,9 +327,10 @@ class DemoCenter:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.first_day = end - timedelta(days=days - 1)
         self.end = end
-        # Schedules run to the end of next week (from today, or from the last day with
-        # contacts if that is later), so supervisors always have a week to plan.
-        plan_from = max(end, now.astimezone(self.zone).date())
+        # Schedules run to the end of next week, seen from the day after the last day with
+        # contacts at the latest (a demo ending yesterday is planned from today), so
+        # supervisors always have a week to plan.
+        plan_from = min(max(end, now.astimezone(self.zone).date()), end + timedelta(days=1))
         self.schedule_until = plan_from + timedelta(days=13 - plan_from.weekday())
         self.cutoff = min(
             int(now.timestamp()),

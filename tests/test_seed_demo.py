@@ -219,3 +219,5 @@ def test_demo_schedules_reach_the_end_of_next_week_even_on_a_monday():
     thursday = demo.DemoCenter(days=7, agent_count=8, seed=0, end=date(2026, 12, 3),
                                now=datetime(2026, 12, 3, 9, tzinfo=UTC))  # fmt: skip
     assert thursday.schedule_until == date(2026, 12, 13)
+    past = demo.DemoCenter(days=7, agent_count=8, seed=0, end=date(2026, 3, 4), now=monday)
+    assert past.schedule_until == date(2026, 3, 15)  # a past demo is not planned up to today
