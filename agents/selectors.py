@@ -4,11 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     Subquery,
     Sum,
 )
@@ -26,6 +29,25 @@ def with_current_state(agents, now: datetime):
     latest = AgentStateEvent.objects.filter(agent=OuterRef("pk"), at__lte=now).order_by("-at")
     return agents.annotate(
         state=Subquery(latest.values("state")[:1]), state_since=Subquery(latest.values("at")[:1])
+    )
+
+
+def teams_overview(teams, now: datetime):
+    """Teams with their supervisors, active agents and agents on shift now (counted in
+    SQL, one query for the counts)."""
+    on_shift = Shift.objects.filter(
+        team=OuterRef("pk"), start__lte=now, end__gt=now, start__gt=now - timedelta(hours=24)
+    )
+    return (
+        teams.annotate(
+            active_agents=Count("agents", filter=Q(agents__active=True), distinct=True),
+            on_shift=Subquery(
+                on_shift.values("team").annotate(n=Count("agent", distinct=True)).values("n"),
+                output_field=IntegerField(),
+            ),
+        )
+        .prefetch_related("supervisors")
+        .order_by("name")
     )
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from agents import views
 
 urlpatterns = [
+    path("teams/", views.team_list, name="team-list"),
     path("teams/<int:pk>/roster/", views.team_roster, name="team-roster"),
     path("teams/<int:pk>/roster/add/", views.roster_add, name="roster-add"),
     path("agents/new/", views.agent_new, name="agent-new"),

@@ -22,6 +22,16 @@ def _editable_agent(user, pk):
 
 
 @login_required
+def team_list(request):
+    """Every team the user may see, with the way into its numbers, roster and schedule."""
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        raise Http404
+    teams = selectors.teams_overview(access.visible_teams(user), timezone.now())
+    return render(request, "agents/team_list.html", {"teams": teams})
+
+
+@login_required
 def team_roster(request, pk):
     team = access.get_team_for_user(request.user, pk)
     can_edit = access.can_edit_team(request.user, team)

@@ -228,3 +228,23 @@ def test_calendar_text_with_carriage_returns_stays_on_its_line(agent_a):
                      timezone.now())  # fmt: skip
     assert "DESCRIPTION:line one\\nline two\\nthree\r\n" in body
     assert "\r" not in body.replace("\r\n", "")
+
+
+def test_teams_page_leads_managers_to_every_team_and_supervisors_to_theirs(
+    client, manager, supervisor_a, team_a, team_b, agent_a, agent_b
+):
+    now = timezone.now()
+    services.shift_create(
+        agent=agent_a, start=now - timedelta(hours=1), end=now + timedelta(hours=2)
+    )
+    client.force_login(manager)
+    teams = {team.name: team for team in client.get(reverse("team-list")).context["teams"]}
+    assert set(teams) == {"Team A", "Team B"}
+    assert (teams["Team A"].active_agents, teams["Team A"].on_shift) == (1, 1)
+    assert teams["Team B"].on_shift is None
+    page = client.get(reverse("team-list")).content.decode()
+    assert reverse("team-schedule", args=[team_b.pk]) in page
+    client.force_login(supervisor_a)
+    assert [t.name for t in client.get(reverse("team-list")).context["teams"]] == ["Team A"]
+    client.force_login(agent_a.user)
+    assert client.get(reverse("team-list")).status_code == 404
