@@ -102,6 +102,11 @@ def _label(field_name: str, value, names: dict) -> str:
     return str(value)
 
 
+def _field_name(name: str) -> str:
+    """'team_id' -> 'team', 'display_name' -> 'display name'."""
+    return name.removesuffix("_id").replace("_", " ")
+
+
 def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
     """History entries from history rows ordered oldest first: each change is compared
     with the same object's previous row (no query per row)."""
@@ -113,7 +118,7 @@ def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
         if record.history_type == "~" and before is not None:
             changes = [
                 (
-                    name.replace("_", " "),
+                    _field_name(name),
                     _label(name, getattr(before, name), names),
                     _label(name, getattr(record, name), names),
                 )
@@ -122,7 +127,7 @@ def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
             ]
         elif record.history_type == "+":
             changes = [
-                (name.replace("_", " "), "", _label(name, getattr(record, name), names))
+                (_field_name(name), "", _label(name, getattr(record, name), names))
                 for name in fields
                 if getattr(record, name) not in (None, "")
             ]
@@ -149,6 +154,7 @@ def agent_history(agent: Agent) -> list[HistoryEntry]:
     names = {
         "team_id": dict(Team.objects.values_list("pk", "name")),
         "skill_id": dict(Skill.objects.values_list("pk", "name")),
+        "user_id": {agent.user_id: agent.user.get_username()} if agent.user_id else {},
     }
 
     def shift_subject(record):
