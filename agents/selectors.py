@@ -1,7 +1,7 @@
 """Roster reads: a team's agents with their state and hours, and an agent's history."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import (
     Count,
@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 from scheduling.models import Shift, TimeOff
+from scheduling.selectors import monday_of
+from scheduling.services import local_days
 
 # History rows shown on an agent's history tab, newest first.
 HISTORY_LIMIT = 300
@@ -51,19 +53,11 @@ def teams_overview(teams, now: datetime):
     )
 
 
-def week_bounds(day: date) -> tuple[date, datetime, datetime]:
-    """The ISO week (Monday) holding `day`, and its local start and end instants."""
-    monday = day - timedelta(days=day.weekday())
-    start = timezone.make_aware(datetime.combine(monday, time()))
-    end = timezone.make_aware(datetime.combine(monday + timedelta(days=7), time()))
-    return monday, start, end
-
-
 def team_roster(team: Team, now: datetime):
     """The team's agents (active first) with skills, current state and this week's
     scheduled time (shifts starting this local week, summed in SQL per agent through the
     (agent, start) index, so the cost does not grow with the length of history)."""
-    _monday, start, end = week_bounds(timezone.localdate(now))
+    start, end = local_days(monday_of(timezone.localdate(now)), 7)
     length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
     week = (
         Shift.objects.filter(agent=OuterRef("pk"), start__gte=start, start__lt=end)

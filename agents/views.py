@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from agents import access, selectors, services
 from agents.forms import AddAgentForm, AgentCreateForm, MoveForm, SkillForm
 from agents.models import Skill
+from scheduling.selectors import monday_of
 
 
 def _editable_agent(user, pk):
@@ -41,7 +42,7 @@ def team_roster(request, pk):
         "agents": selectors.team_roster(team, timezone.now()),
         "add_form": AddAgentForm(agents=access.agents_to_add(request.user, team)),
         "move_teams": access.teams_to_move_to(request.user, team),
-        "week": selectors.week_bounds(timezone.localdate())[0],
+        "week": monday_of(timezone.localdate()),
     }
     return render(request, "agents/roster.html", context)
 

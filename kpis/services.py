@@ -421,13 +421,11 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     # Subqueries, not id lists: on the first run every shift ever stored is "touched".
     changed_shifts = Shift.history.filter(**window).values("id")
     changed_activities = ShiftActivity.history.filter(**window).values("shift_id")
+    touched = Q(id__in=changed_shifts) | Q(id__in=changed_activities)
+    # Activities lie inside their shift, so the spans of the shift's versions cover theirs.
     spans = (
-        Shift.history.filter(Q(id__in=changed_shifts) | Q(id__in=changed_activities)),
-        # Shifts stored in bulk (the demo) have no history row of their own yet.
-        Shift.objects.filter(Q(id__in=changed_shifts) | Q(id__in=changed_activities)),
-        ShiftActivity.history.filter(
-            Q(shift_id__in=changed_shifts) | Q(shift_id__in=changed_activities)
-        ),
+        Shift.history.filter(touched),
+        Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
     zone = timezone.get_default_timezone()
     days = set()

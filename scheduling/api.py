@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -12,7 +12,7 @@ from contactcenter.api import Pagination, date_param, text_params
 from scheduling.models import ShiftActivity
 from scheduling.selectors import monday_of
 from scheduling.serializers import ShiftSerializer
-from scheduling.services import at_local
+from scheduling.services import local_days
 
 # The longest range one request may ask for: a quarter of shifts.
 MAX_DAYS = 92
@@ -35,7 +35,7 @@ class SchedulesView(generics.ListAPIView):
         if (end - start).days >= MAX_DAYS:
             raise ValidationError({"end": [f"Ask for at most {MAX_DAYS} days at a time."]})
         shifts = access.visible_shifts(self.request.user).filter(
-            start__gte=at_local(start, time()), start__lt=at_local(end + timedelta(days=1), time())
+            start__gte=local_days(start)[0], start__lt=local_days(end)[1]
         )
         agents, teams = text_params(params, "agent"), text_params(params, "team")
         if agents:

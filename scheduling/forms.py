@@ -1,13 +1,13 @@
 """Schedule forms: parse local dates and clock times into aware spans; the services
 check the rules and write."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from scheduling.models import ShiftTemplate, TimeOffStatus
-from scheduling.services import at_local, check_year, parse_activities, span_between
+from scheduling.services import at_local, check_year, local_days, parse_activities, span_between
 
 ACTIVITIES_HELP = (
     "Breaks, lunch, meetings, training as 'break 10:00-10:15; lunch 12:30-13:00'. "
@@ -113,6 +113,7 @@ class TimeOffForm(forms.Form):
             if data["last_day"] < data["first_day"]:
                 self.add_error("last_day", "The last day is before the first.")
             else:
-                data["start_at"] = at_local(data["first_day"], time())
-                data["end_at"] = at_local(data["last_day"] + timedelta(days=1), time())
+                data["start_at"], data["end_at"] = local_days(
+                    data["first_day"], (data["last_day"] - data["first_day"]).days + 1
+                )
         return data

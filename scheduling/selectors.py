@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 
 from agents.models import Agent, Team
 from scheduling.models import ActivityKind, Shift, ShiftActivity, TimeOff, TimeOffStatus
-from scheduling.services import at_local, local
+from scheduling.services import local, local_days
 
 
 def monday_of(day: date) -> date:
@@ -68,10 +68,7 @@ def team_week(team: Team, monday: date) -> dict:
     """The team's week: a row per agent (active members, and anyone with a shift for
     the team that week), a cell per local day with its shifts and time off."""
     days = [monday + timedelta(days=offset) for offset in range(7)]
-    start, end = (
-        at_local(monday, datetime.min.time()),
-        at_local(monday + timedelta(days=7), datetime.min.time()),
-    )
+    start, end = local_days(monday, 7)
     # Two index reads rather than one join over every shift the agents ever had.
     planned_for_team = Shift.objects.filter(team=team, start__gte=start, start__lt=end)
     agents = list(
@@ -96,8 +93,8 @@ def team_week(team: Team, monday: date) -> dict:
     )
     for off in time_off:
         for day in days:
-            day_start = at_local(day, datetime.min.time())
-            if off.start < day_start + timedelta(days=1) and off.end > day_start:
+            day_start, day_end = local_days(day)
+            if off.start < day_end and off.end > day_start:
                 away.setdefault((off.agent_id, day), []).append(off)
     rows = []
     for agent in agents:
@@ -119,14 +116,13 @@ def team_week(team: Team, monday: date) -> dict:
     return {"days": days, "rows": rows, "totals": totals, "start": start, "end": end}
 
 
-def agent_shifts(agent: Agent, first_day: date, days: int) -> list[ShiftView]:
-    start = at_local(first_day, datetime.min.time())
-    end = at_local(first_day + timedelta(days=days), datetime.min.time())
-    return [shift_view(shift) for shift in _shifts([agent], start, end)]
+def agent_shifts(agent: Agent, first_day: date, days: int):
+    """The agent's shifts starting in `days` local days from `first_day`, with activities."""
+    return _shifts([agent], *local_days(first_day, days))
 
 
 def agent_time_off(agent: Agent, since: date):
-    return agent.time_off.filter(end__gt=at_local(since, datetime.min.time())).order_by("start")
+    return agent.time_off.filter(end__gt=local_days(since)[0]).order_by("start")
 
 
 # --- iCalendar (RFC 5545) -----------------------------------------------------------------
@@ -155,11 +151,6 @@ def _fold(line: str) -> str:
         current += piece
     parts.append(current.decode())
     return "\r\n ".join(parts)
-
-
-def coming_shifts(agent: Agent, since: date, days: int):
-    start = at_local(since, datetime.min.time())
-    return _shifts([agent], start, start + timedelta(days=days))
 
 
 def agent_ics(agent: Agent, shifts, host: str, now: datetime) -> str:

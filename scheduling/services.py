@@ -57,6 +57,12 @@ def at_local(day: date, clock: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, clock))
 
 
+def local_days(first_day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """Local midnight of `first_day` and of `days` days later (23 or 25 hours a day at
+    DST changes)."""
+    return at_local(first_day, time()), at_local(first_day + timedelta(days=days), time())
+
+
 def span_between(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     """Start and end of a span given as local clock times; an end at or before the start
     is on the next day (a night shift)."""
@@ -250,7 +256,7 @@ def schedule_copy(*, agents, first_day: date, days: int, to_day: date, by=None) 
     wall-clock time. A shift already there (same agent, start and end) is left as it is,
     so copying twice changes nothing; any other conflict stops the whole copy.
     """
-    start, end = at_local(first_day, time()), at_local(first_day + timedelta(days=days), time())
+    start, end = local_days(first_day, days)
     source = (
         Shift.objects.filter(agent__in=agents, start__gte=start, start__lt=end)
         .select_related("agent")
@@ -263,10 +269,17 @@ def schedule_copy(*, agents, first_day: date, days: int, to_day: date, by=None) 
         wall = local(moment)
         return at_local(wall.date() + shift_by, wall.time())
 
+    # What the target days already hold, read once: a shift found here is not copied again.
+    target_start, target_end = local_days(to_day, days)
+    already = set(
+        Shift.objects.filter(
+            agent__in=agents, start__gte=target_start, start__lt=target_end
+        ).values_list("agent_id", "start", "end")
+    )
     plans, result = [], CopyResult()
     for shift in source:
         new_start, new_end = moved(shift.start), moved(shift.end)
-        if shift.agent.shifts.filter(start=new_start, end=new_end).exists():
+        if (shift.agent_id, new_start, new_end) in already:
             result.already_there += 1
             continue
         spans = [Span(s.kind, moved(s.start), moved(s.end)) for s in planned_spans(shift)]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agents import access
+from agents.models import Agent
 from scheduling import selectors, services
 from scheduling.forms import (
     CopyForm,
@@ -133,7 +134,7 @@ def _editable_shift(user, pk):
 def shift_edit(request, pk):
     shift = _editable_shift(request.user, pk)
     team = shift.team or shift.agent.team
-    agents = type(shift.agent).objects.filter(pk=shift.agent_id)
+    agents = Agent.objects.filter(pk=shift.agent_id)
     if request.method == "POST" and "delete" in request.POST:
         services.shift_delete(shift=shift, by=request.user)
         messages.success(request, f"Shift of {shift.agent} deleted.")
@@ -296,12 +297,12 @@ def agent_schedule(request, pk):
     agent = access.get_agent_for_user(request.user, pk)
     is_self = agent.user_id == request.user.pk
     week = _week(request.GET.get("week"))
-    form = TimeOffForm(agents=type(agent).objects.filter(pk=agent.pk), with_status=False,
+    form = TimeOffForm(agents=Agent.objects.filter(pk=agent.pk), with_status=False,
                        initial={"agent": agent})  # fmt: skip
     if request.method == "POST":
         if not (is_self or access.can_edit_agent(request.user, agent)):
             raise Http404
-        form = TimeOffForm(request.POST, agents=type(agent).objects.filter(pk=agent.pk),
+        form = TimeOffForm(request.POST, agents=Agent.objects.filter(pk=agent.pk),
                            with_status=False)  # fmt: skip
         if form.is_valid():
             data = form.cleaned_data
@@ -314,7 +315,9 @@ def agent_schedule(request, pk):
         "week": week,
         "previous_week": week - timedelta(days=7),
         "next_week": week + timedelta(days=7),
-        "shifts": selectors.agent_shifts(agent, week, 14),
+        "shifts": [
+            selectors.shift_view(shift) for shift in selectors.agent_shifts(agent, week, 14)
+        ],
         "time_off": selectors.agent_time_off(agent, week),
         "form": form,
         "can_request": is_self or access.can_edit_agent(request.user, agent),
@@ -328,7 +331,7 @@ def agent_calendar(request, pk):
     """The agent's shifts as an .ics file for a calendar app."""
     agent = access.get_agent_for_user(request.user, pk)
     since = timezone.localdate() - timedelta(days=ICS_DAYS_BACK)
-    shifts = selectors.coming_shifts(agent, since, ICS_DAYS_BACK + ICS_DAYS_AHEAD)
+    shifts = selectors.agent_shifts(agent, since, ICS_DAYS_BACK + ICS_DAYS_AHEAD)
     host = request.get_host().rsplit(":", 1)[0]
     body = selectors.agent_ics(agent, shifts, host, timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
