@@ -141,9 +141,91 @@ class RollupState(models.Model):
     contacts_rolled_to = models.DateTimeField(null=True, blank=True)
     states_rolled_to = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The settings every stored rollup was made with (kpis.rerolls): when the running
+    # settings differ, every day is re-rolled once and these are updated.
+    time_zone = models.CharField(max_length=64, blank=True)
+    repeat_window_days = models.FloatField(null=True, blank=True)
+    state_cap_hours = models.FloatField(null=True, blank=True)
+    settings_recorded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Rolled up to {self.contacts_rolled_to}"
+
+
+class RollupJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RollupJobKind(models.TextChoices):
+    DAYS = "days", "Some days"
+    ALL = "all", "Every day"
+
+
+class RollupJob(models.Model):
+    """Past days re-rolled in the background after a setting they depend on changed
+    (a queue's thresholds, TIME_ZONE, the repeat window, the state cap): kpis.rerolls."""
+
+    kind = models.CharField(max_length=8, choices=RollupJobKind.choices, default=RollupJobKind.DAYS)
+    reason = models.CharField(
+        max_length=255,
+        help_text="Why, as a clause: 'the service level threshold of Sales changed'.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Local days as ISO dates, in the order they are rolled; days_done of them are rolled.
+    days = models.JSONField(default=list, blank=True)
+    days_total = models.PositiveIntegerField(default=0)
+    days_done = models.PositiveIntegerField(default=0)
+    # A job of every day: the settings it was queued for (recorded on RollupState when done).
+    target_settings = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=RollupJobStatus.choices, default=RollupJobStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    # The worker that claimed the job, and when the job last showed life (claimed, a batch
+    # rolled, or re-sent): a job silent for long is handed to another worker.
+    worker = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RollupJobStatus.values),
+                name="rollup_job_known_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_done__lte=models.F("days_total")),
+                name="rollup_job_done_within_total",
+            ),
+            # At most one re-roll of every day waits or runs: it covers any other.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="all", status__in=["queued", "running"]),
+                name="rollup_job_one_pending_full_reroll",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Re-roll #{self.pk}: {self.reason}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RollupJobStatus.DONE:
+            return 100
+        return int(100 * self.days_done / self.days_total) if self.days_total else 0
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (RollupJobStatus.QUEUED, RollupJobStatus.RUNNING)
 
 
 class TargetScope(models.TextChoices):
