@@ -1,13 +1,14 @@
 """Alert rules, checked every minute: an alert opens once, stays open while its condition
 holds, and closes by itself when it clears."""
 
+import math
 import statistics
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from agents import access
@@ -16,7 +17,11 @@ from interactions.models import Queue
 from kpis import definitions, live, services
 from kpis.models import Alert, AlertKind, AlertRule, ContactInterval, Target
 
-ANOMALY_WEEKS = 4  # same weekday-interval in this many past weeks
+ANOMALY_WEEKS = 4  # same local weekday-interval in this many past weeks
+ANOMALY_MIN_WEEKS = 2  # past weeks with data needed before a queue's volume can be anomalous
+# A drop alerts only where the interval usually has this many contacts: below it, an empty
+# interval happens by chance (Poisson: P(0) = e^-mean, 4.5e-5 at 10).
+ANOMALY_DROP_MIN_MEAN = 10
 
 
 def _rule_queues(rule: AlertRule):
@@ -91,31 +96,91 @@ def _service_level_target(rule, now):
     return target.value if target else None
 
 
-def _volume_anomalies(rule, queues, now):
-    """The interval that just ended against the same weekday-interval of past weeks."""
-    end = _interval_start(now)
-    start = end - timedelta(minutes=15)
-    past = [start - timedelta(weeks=weeks) for weeks in range(1, ANOMALY_WEEKS + 1)]
-    # Past weeks from the rollup, summed by queue and interval in one query.
-    history = {
-        (row["queue"], row["interval_start"]): row["offered"]
-        for row in ContactInterval.objects.filter(queue__in=queues, interval_start__in=past)
-        .values("queue", "interval_start")
-        .annotate(offered=Sum("offered"))
-        .order_by()
+def _past_interval_starts(start: datetime) -> list[datetime | None]:
+    """UTC starts of the same local weekday and clock time 1..ANOMALY_WEEKS weeks before.
+
+    Across a DST change the same local time is a different UTC time, so each week is
+    converted on its own. A clock time that a spring-forward day skipped is None (that
+    week had no such interval); a repeated one (fall back) takes the current one's fold.
+    """
+    zone = timezone.get_default_timezone()
+    local = timezone.localtime(start, zone)
+    wall = local.replace(tzinfo=None)
+    starts = []
+    for weeks in range(1, ANOMALY_WEEKS + 1):
+        wall_then = wall - timedelta(weeks=weeks)
+        then = wall_then.replace(tzinfo=zone, fold=local.fold)
+        # A clock time the clocks jumped over does not survive a round trip through UTC.
+        skipped = then.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall_then
+        starts.append(None if skipped else then.astimezone(UTC))
+    return starts
+
+
+def _weekly_volumes(queues, past: list[datetime | None]) -> dict[int, list[int]]:
+    """Queue id -> contacts offered in the past intervals of the weeks that have data.
+
+    A week "has data" when the queue has any rollup row that local day: before the queue
+    existed, before history was loaded, or on a day it was closed throughout, there is
+    nothing to compare with, which is not the same as 0 contacts. One query: a row per
+    queue, two index lookups on (queue, interval_start) per week.
+    """
+    annotations = {}
+    for week, then in enumerate(past):
+        if then is None:
+            continue
+        day_start, day_end = services.local_day_bounds(timezone.localdate(then))
+        rows = ContactInterval.objects.filter(queue=OuterRef("pk"))
+        annotations[f"seen{week}"] = Exists(
+            rows.filter(interval_start__gte=day_start, interval_start__lt=day_end)
+        )
+        annotations[f"offered{week}"] = Subquery(
+            rows.filter(interval_start=then).values("queue").annotate(n=Sum("offered")).values("n")
+        )
+    if not annotations:
+        return {}
+    rows = (
+        Queue.objects.filter(pk__in=[queue.pk for queue in queues])
+        .annotate(**annotations)
+        .values("pk", *annotations)
+    )
+    return {
+        row["pk"]: [
+            row[f"offered{week}"] or 0 for week in range(len(past)) if row.get(f"seen{week}")
+        ]
+        for row in rows
     }
+
+
+def _volume_anomalies(rule, queues, now):
+    """The interval that just ended against the same local weekday-interval of past weeks,
+    in both directions: a spike, or a drop (a queue gone silent is the classic outage)."""
+    end = _interval_start(now.astimezone(UTC))
+    start = end - timedelta(minutes=15)
+    history = _weekly_volumes(queues, _past_interval_starts(start))
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     found = {}
     for queue in queues:
-        weeks = [history.get((queue.pk, then), 0) for then in past]
-        mean, spread = statistics.fmean(weeks), statistics.pstdev(weeks)
-        if spread == 0:
-            continue
+        weeks = history.get(queue.pk, [])
+        if len(weeks) < ANOMALY_MIN_WEEKS:
+            continue  # a new queue (or new history): too little to know what is usual
+        mean = statistics.fmean(weeks)
+        if mean == 0:
+            continue  # closed at this time of the week: stray contacts are not an anomaly
+        # Counts vary by about sqrt(mean) even when past weeks happened to agree (Poisson),
+        # so flat history still has a spread and a jump or a silence still alerts.
+        spread = max(statistics.pstdev(weeks), math.sqrt(mean), 1.0)
+        high, low = mean + rule.threshold * spread, mean - rule.threshold * spread
         offered = services.contact_components_between(start, end, [queue.pk])["offered"]
-        limit = mean + rule.threshold * spread
-        if offered > limit:
-            found[queue.name] = {"value": offered, "queue": queue,
-                                 "message": f"{queue.name}: {offered} contacts in {start:%H:%M}-{end:%H:%M}, "
-                                            f"usually {mean:.0f} (limit {limit:.0f})"}  # fmt: skip
+        if offered > high:
+            expected = f"at most {math.floor(high)} expected"
+        elif offered < low and mean >= ANOMALY_DROP_MIN_MEAN:
+            expected = f"at least {math.ceil(low)} expected"
+        else:
+            continue
+        found[queue.name] = {"value": offered, "queue": queue,
+                             "message": f"{queue.name}: {offered:.0f} contacts in "
+                                        f"{local_start:%H:%M}-{local_end:%H:%M}, "
+                                        f"usually {mean:.0f} ({expected})"}  # fmt: skip
     return found
 
 

@@ -298,7 +298,10 @@ class AlertKind(models.TextChoices):
         "Today's service level below its target",
     )
     ABANDONMENT_ABOVE = "abandonment_above", "Abandonment over the last 30 minutes above N %"
-    VOLUME_ANOMALY = "volume_anomaly", "Interval volume N standard deviations above usual"
+    VOLUME_ANOMALY = (
+        "volume_anomaly",
+        "Interval volume N standard deviations above or below usual (spread at least √usual)",
+    )
     AGENT_STATE_LONGER = "agent_state_longer", "An agent in one state longer than N minutes"
 
 

@@ -1,13 +1,14 @@
 """Alert rules: open once, stay open without duplicates, close by themselves, acknowledge."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from agents.models import AgentStateEvent
 from kpis import services
-from kpis.alerts import acknowledge, check_alerts, visible_alerts
+from kpis.alerts import _past_interval_starts, acknowledge, check_alerts, visible_alerts
 from kpis.models import Alert, AlertRule, Target
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
 
@@ -91,23 +92,122 @@ def test_abandonment_over_the_last_30_minutes(billing):
     assert Alert.objects.get().value == 50
 
 
-def test_volume_anomaly_against_the_same_interval_of_past_weeks(billing):
+INTERVAL = datetime(2026, 3, 2, 9, 45, tzinfo=UTC)  # the interval that ended at NOW's 10:00
+
+
+def arrive(queue, at, count):
+    for n in range(count):
+        InteractionFactory(queue=queue, arrived_at=at + timedelta(seconds=n))
+
+
+def past_weeks(queue, counts, interval=INTERVAL, elsewhere=0):
+    """counts[k] contacts in the interval k + 1 weeks back, rolled up; None: no data that day
+    (before the queue existed). `elsewhere` more contacts four hours later the same days."""
+    days = []
+    for weeks, count in enumerate(counts, start=1):
+        if count is None:
+            continue
+        then = interval - timedelta(weeks=weeks)
+        arrive(queue, then, count)
+        arrive(queue, then + timedelta(hours=4), elsewhere)
+        days.append(timezone.localdate(then))
+    services.roll_up_days(days)
+
+
+def test_volume_spike_against_the_weeks_with_data(billing):
     rule("volume_anomaly", 2)
-    interval = datetime(2026, 3, 2, 9, 45, tzinfo=UTC)  # the interval that ended at 10:00
-    for weeks, count in ((1, 10), (2, 12), (3, 8), (4, 10)):
-        for n in range(count):
-            InteractionFactory(
-                queue=billing, arrived_at=interval - timedelta(weeks=weeks) + timedelta(seconds=n)
-            )
-        services.roll_up_days([(interval - timedelta(weeks=weeks)).date()])
-    for n in range(12):  # usual: 10 +- 1.41, limit 12.8
-        InteractionFactory(queue=billing, arrived_at=interval + timedelta(seconds=n))
+    past_weeks(billing, [20, 22, 18, None])  # four weeks ago the queue had no data yet
+    arrive(billing, INTERVAL, 28)  # usual 20, spread sqrt(20) = 4.47: at most 28.9
     check_alerts(NOW)
     assert not Alert.objects.exists()
-    for n in range(3):
-        InteractionFactory(queue=billing, arrived_at=interval + timedelta(seconds=100 + n))
+    arrive(billing, INTERVAL + timedelta(minutes=5), 2)
     check_alerts(NOW)
-    assert Alert.objects.get().value == 15
+    alert = Alert.objects.get()
+    assert alert.value == 30
+    assert alert.message == "Billing: 30 contacts in 09:45-10:00, usually 20 (at most 28 expected)"
+
+
+def test_a_queue_gone_silent_alerts_and_a_small_one_does_not(billing):
+    rule("volume_anomaly", 2)
+    chat = QueueFactory(name="Chat")
+    past_weeks(billing, [20, 22, 18, 20])
+    past_weeks(chat, [6, 6, 6, 6])  # below the 10 a drop needs: an empty interval happens
+    check_alerts(NOW)
+    alert = Alert.objects.get()
+    assert alert.subject == "Billing" and alert.value == 0
+    assert alert.message == "Billing: 0 contacts in 09:45-10:00, usually 20 (at least 12 expected)"
+    arrive(billing, INTERVAL, 12)  # back to normal: the alert closes
+    assert check_alerts(NOW + timedelta(minutes=1)) == {"opened": 0, "closed": 1}
+
+
+def test_flat_history_still_alerts_on_a_jump(billing):
+    rule("volume_anomaly", 2)
+    past_weeks(billing, [20, 20, 20, 20])  # no spread at all
+    arrive(billing, INTERVAL, 28)
+    check_alerts(NOW)
+    assert not Alert.objects.exists()
+    arrive(billing, INTERVAL + timedelta(minutes=5), 172)
+    check_alerts(NOW)
+    assert Alert.objects.get().message == (
+        "Billing: 200 contacts in 09:45-10:00, usually 20 (at most 28 expected)"
+    )
+
+
+def test_flat_history_still_alerts_on_a_silence(billing):
+    rule("volume_anomaly", 2)
+    past_weeks(billing, [20, 20, 20, 20])
+    check_alerts(NOW)
+    assert Alert.objects.get().message == (
+        "Billing: 0 contacts in 09:45-10:00, usually 20 (at least 12 expected)"
+    )
+
+
+def test_an_interval_the_queue_is_closed_in_stays_quiet(billing):
+    rule("volume_anomaly", 2)
+    sales = QueueFactory(name="Sales")
+    past_weeks(billing, [0, 0, 0, 0], elsewhere=5)  # open later those days, not at 09:45
+    past_weeks(sales, [20, 20, 20, 20])
+    arrive(billing, INTERVAL, 3)  # stray contacts while closed
+    check_alerts(NOW)
+    assert Alert.objects.get().subject == "Sales"  # the open queue's silence does alert
+
+
+def test_a_queue_with_one_week_of_history_stays_quiet(billing):
+    rule("volume_anomaly", 2)
+    sales = QueueFactory(name="Sales")
+    past_weeks(billing, [20, None, None, None])  # weeks before it existed are not zeros
+    past_weeks(sales, [20, 20, None, None])  # two weeks are enough
+    arrive(billing, INTERVAL, 100)
+    arrive(sales, INTERVAL, 100)
+    check_alerts(NOW)
+    assert Alert.objects.get().subject == "Sales"
+
+
+def test_volume_anomaly_compares_the_same_local_time_across_a_dst_change(billing, settings):
+    settings.TIME_ZONE = "America/New_York"
+    rule("volume_anomaly", 2)
+    # New York moved to summer time on Sunday 2026-03-08. The interval 09:45-10:00 EDT on
+    # Monday 03-09 is 13:45 UTC; the Mondays before, 09:45 EST was 14:45 UTC, and
+    # 13:45 UTC was 08:45 EST, another time of the morning with other volumes.
+    now = datetime(2026, 3, 9, 14, 7, tzinfo=UTC)
+    interval = datetime(2026, 3, 9, 13, 45, tzinfo=UTC)
+    for weeks, usual, earlier in ((1, 20, 40), (2, 22, 42), (3, 18, 38), (4, 20, 40)):
+        arrive(billing, interval + timedelta(hours=1) - timedelta(weeks=weeks), usual)
+        arrive(billing, interval - timedelta(weeks=weeks), earlier)
+    services.roll_up_days([date(2026, 3, 2) - timedelta(weeks=weeks) for weeks in range(4)])
+    arrive(billing, interval, 40)
+    check_alerts(now)
+    assert Alert.objects.get().message == (
+        "Billing: 40 contacts in 09:45-10:00, usually 20 (at most 28 expected)"
+    )
+
+
+def test_past_intervals_skip_a_clock_time_that_did_not_exist(settings):
+    settings.TIME_ZONE = "America/New_York"
+    # Sunday 2026-03-15 02:15 EDT; a week before, clocks jumped from 02:00 to 03:00.
+    starts = _past_interval_starts(datetime(2026, 3, 15, 6, 15, tzinfo=UTC))
+    est = datetime(2026, 3, 1, 7, 15, tzinfo=UTC)  # 02:15 EST the Sunday before
+    assert starts == [None, est, est - timedelta(weeks=1), est - timedelta(weeks=2)]
 
 
 def test_agent_in_one_state_too_long(team_a):
