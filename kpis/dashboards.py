@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
-from kpis import charts, definitions
+from kpis import charts, definitions, leaderboards
 from kpis.models import ContactInterval, Target
 from kpis.selectors import (
     SeriesRequest,
@@ -285,7 +285,7 @@ AGENT_KPIS = ("handled", "aht", "asa", "transfer_rate", "fcr", "csat", "nps", "o
               "utilization", "adherence", "contacts_per_hour")  # fmt: skip
 
 
-def team_page(team, filters: Filters, leader_kpi: str) -> dict:
+def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
     """A team against the center, its agents with outlier flags, and a leaderboard."""
     request = filters.request(teams=(team.name,), queues=(), channels=())
     [mine] = kpi_series(None, request)
@@ -299,14 +299,15 @@ def team_page(team, filters: Filters, leader_kpi: str) -> dict:
         if login is None:
             continue
         rows.append({"login": login, "kpis": row["kpis"], "flags": flags.get(login, {})})
-    kpi = definitions.BY_KEY[leader_kpi]
-    ranked = sorted((r for r in rows if r["kpis"].get(leader_kpi) is not None),
-                    key=lambda r: r["kpis"][leader_kpi], reverse=kpi.direction != definitions.LOWER)  # fmt: skip
+    kpi = leaderboards.chosen_kpi(leader_kpi)
+    board = leaderboards.rank(leaderboards.agent_entries(agents, kpi), kpi,
+                              minimum=leaderboards.min_handled())  # fmt: skip
     comparison = [
         {"kpi": definitions.BY_KEY[key], "team": mine["kpis"][key], "center": center["kpis"][key]}
         for key in AGENT_KPIS
     ]
-    return {"comparison": comparison, "agents": rows, "leaderboard": ranked[:10], "leader_kpi": kpi,
+    return {"comparison": comparison, "agents": rows, "leaderboard": board, "leader_kpi": kpi,
+            "leader_kpis": [definitions.BY_KEY[key] for key in leaderboards.RANKABLE_KPIS],
             "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
 
 

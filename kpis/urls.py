@@ -7,6 +7,7 @@ urlpatterns = [
     path("dashboard/", views.overview, name="overview"),
     path("wallboard/", views.wallboard, name="wallboard"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("teams/<int:pk>/", views.team_detail, name="team-detail"),
     path("teams/<int:pk>/adherence/", views.team_adherence, name="team-adherence"),
     path("agents/<int:pk>/", views.agent_detail, name="agent-detail"),

@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from agents import access
-from kpis import alerts, charts, dashboards, definitions, live, selectors
+from contactcenter.exports import csv_filename, csv_response, requested
+from kpis import alerts, charts, dashboards, definitions, leaderboards, live, selectors
 from kpis.models import Alert, Target
 
 
@@ -93,10 +94,7 @@ def team_detail(request, pk):
     """A team's KPIs against the center's, its agents with outliers, a leaderboard."""
     team = access.get_team_for_user(request.user, pk)
     filters = dashboards.parse_filters(request.GET)
-    leader = request.GET.get("kpi", "aht")
-    if leader not in dashboards.AGENT_KPIS:
-        leader = "aht"
-    data = dashboards.team_page(team, filters, leader)
+    data = dashboards.team_page(team, filters, request.GET.get("kpi"))
     if request.GET.get("export") == "comparison":
         response = _csv_response(
             f"{slugify(team.name)}-vs-center-{filters.start}-{filters.end}.csv"
@@ -219,3 +217,41 @@ def alert_list(request):
         "history": visible.filter(closed_at__isnull=False)[:100],
     }
     return render(request, "kpis/alerts.html", context)
+
+
+@login_required
+def leaderboard(request):
+    """The center's agents and team against team, ranked by one KPI (managers, supervisors)."""
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        raise Http404
+    filters = dashboards.parse_filters(request.GET)
+    kpi = leaderboards.chosen_kpi(request.GET.get("kpi"))
+    if requested(request, "agents"):
+        board = leaderboards.agent_board(user, filters.start, filters.end, kpi)
+        return csv_response(
+            csv_filename("leaderboard-agents", kpi.key, filters.start, filters.end),
+            *leaderboards.agent_csv(board),
+        )
+    if requested(request, "teams"):
+        board = leaderboards.team_board(user, filters.start, filters.end, kpi)
+        return csv_response(
+            csv_filename("leaderboard-teams", kpi.key, filters.start, filters.end),
+            *leaderboards.team_csv(board),
+        )
+    agents = leaderboards.agent_board(user, filters.start, filters.end, kpi)
+    context = {
+        "filters": filters,
+        "periods": dashboards.PERIODS,
+        "kpi": kpi,
+        "kpis": [definitions.BY_KEY[key] for key in leaderboards.RANKABLE_KPIS],
+        "agents": agents,
+        "teams": leaderboards.team_board(user, filters.start, filters.end, kpi),
+        # A supervisor's board may hold an agent who has since moved to another team.
+        "agent_links": set(
+            access.visible_agents(user)
+            .filter(pk__in=[row["pk"] for row in agents.rows])
+            .values_list("pk", flat=True)
+        ),
+    }
+    return render(request, "kpis/leaderboard.html", context)
