@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "agents.context_processors.roles",
                 "kpis.context_processors.open_alerts",
+                "kpis.context_processors.rollup_jobs",
             ],
         },
     },

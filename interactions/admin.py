@@ -9,6 +9,7 @@ from interactions.models import (
     QueueLogCursor,
     Survey,
 )
+from interactions.signals import THRESHOLD_FIELDS, queue_thresholds_changed, thresholds_phrase
 
 
 @admin.register(Queue)
@@ -26,6 +27,33 @@ class QueueAdmin(admin.ModelAdmin):
     list_select_related = ["required_skill"]
     autocomplete_fields = ["required_skill"]
     ordering = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [
+            field
+            for field in THRESHOLD_FIELDS
+            if change and form.initial.get(field) != getattr(obj, field)
+        ]
+        if not changed:
+            return
+        # The rollups count with the thresholds: kpis re-rolls the queue's past days
+        # (queued with this save, run by a worker after it commits).
+        responses = queue_thresholds_changed.send(
+            sender=type(obj), queue=obj, changed=changed, by=request.user
+        )
+        if not responses:
+            return
+        what = thresholds_phrase(changed).capitalize() + " changed"
+        job = next((job for _receiver, job in responses if job is not None), None)
+        if job is None:
+            self.message_user(request, f"{what}: {obj} has no past numbers to re-roll.")
+            return
+        days = f"{job.days_total} day{'s' if job.days_total != 1 else ''}"
+        self.message_user(
+            request,
+            f"{what}: re-rolling the {days} of {obj}'s numbers in the background (job #{job.pk}).",
+        )
 
 
 class SurveyInline(admin.StackedInline):

@@ -2,12 +2,14 @@
 
 from django.contrib import admin
 
+from kpis import rerolls
 from kpis.models import (
     AgentDay,
     Alert,
     AlertRule,
     ContactDay,
     ContactInterval,
+    RollupJob,
     RollupState,
     StateInterval,
     Target,
@@ -72,7 +74,56 @@ class AgentDayAdmin(ReadOnlyAdmin):
 
 @admin.register(RollupState)
 class RollupStateAdmin(ReadOnlyAdmin):
-    list_display = ["contacts_rolled_to", "states_rolled_to", "updated_at"]
+    list_display = [
+        "contacts_rolled_to",
+        "states_rolled_to",
+        "time_zone",
+        "repeat_window_days",
+        "state_cap_hours",
+        "settings_recorded_at",
+        "updated_at",
+    ]
+
+
+@admin.register(RollupJob)
+class RollupJobAdmin(ReadOnlyAdmin):
+    """Re-rolls of past days (kpis.rerolls): queued by changes, run by workers."""
+
+    list_display = [
+        "id",
+        "reason",
+        "status",
+        "progress",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "kind"]
+    list_select_related = ["requested_by"]
+    exclude = ["days"]  # hundreds of dates: first_day and last_day say it
+    readonly_fields = ["first_day", "last_day", "progress"]
+    ordering = ["-created_at"]
+    actions = ["run_again"]
+
+    @admin.display(description="Progress")
+    def progress(self, job):
+        return f"{job.percent} % ({job.days_done} of {job.days_total} days)"
+
+    @admin.display(description="Newest day")
+    def first_day(self, job):
+        return job.days[0] if job.days else "-"
+
+    @admin.display(description="Oldest day")
+    def last_day(self, job):
+        return job.days[-1] if job.days else "-"
+
+    def has_rerun_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(description="Run the selected failed jobs again", permissions=["rerun"])
+    def run_again(self, request, queryset):
+        count = rerolls.run_again(queryset)
+        self.message_user(request, f"{count} failed job{'s' if count != 1 else ''} queued again.")
 
 
 @admin.register(Target)

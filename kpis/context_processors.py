@@ -1,4 +1,7 @@
+from django.utils.functional import SimpleLazyObject
+
 from agents import access
+from kpis import rerolls
 from kpis.alerts import visible_alerts
 
 
@@ -8,3 +11,11 @@ def open_alerts(request):
     if not (access.is_manager(user) or access.is_supervisor(user)):
         return {"open_alert_count": 0}
     return {"open_alert_count": visible_alerts(user).filter(closed_at__isnull=True).count()}
+
+
+def rollup_jobs(request):
+    """Re-rolls of past days under way (or failed), for the banner on every page: one
+    query, made only when a page shows the banner (the admin's pages do not)."""
+    if not request.user.is_authenticated:
+        return {"rollup_jobs": []}
+    return {"rollup_jobs": SimpleLazyObject(rerolls.banner_jobs)}

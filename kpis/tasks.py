@@ -3,13 +3,22 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from kpis import alerts, services
+from kpis import alerts, rerolls, services
 
 
 @shared_task
 def roll_up_dirty_intervals() -> int:
-    """Every minute (beat): re-roll the days touched since the last run."""
+    """Every minute (beat): re-roll the days touched since the last run; first, queue a
+    re-roll of every day if the settings changed, and send stalled re-roll jobs again."""
+    rerolls.check_settings()
+    rerolls.resend_stalled_jobs()
     return services.roll_up_changes()
+
+
+@shared_task(acks_late=True)
+def run_rollup_job(job_id: int) -> str | None:
+    """A queued re-roll of past days (kpis.rerolls), in batches with progress."""
+    return rerolls.run_job(job_id)
 
 
 @shared_task

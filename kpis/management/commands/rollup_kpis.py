@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from agents.models import AgentStateEvent
 from interactions.models import Interaction
-from kpis import services
+from kpis import rerolls, services
 
 
 class Command(BaseCommand):
@@ -21,9 +21,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, start, end, all_days, **options):
+        began = timezone.now()
         if all_days:
             start, end = self._data_range()
             if start is None:
+                rerolls.record_settings(since=began)
                 self.stdout.write("No contacts or agent states yet: nothing to roll up.")
                 return
         elif not (start and end):
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         for day in tqdm(days, unit="day", file=self.stderr):
             services.roll_up_days([day])
+        if all_days:
+            # Every day is rolled with the running settings now (kpis.rerolls).
+            rerolls.record_settings(since=began)
         self.stdout.write(self.style.SUCCESS(f"Rolled up {len(days):,} days, {start} to {end}."))
 
     def _data_range(self):
@@ -41,8 +46,14 @@ class Command(BaseCommand):
             Interaction.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at")),
             AgentStateEvent.objects.aggregate(first=Min("at"), last=Max("at")),
         ]
-        firsts = [b["first"] for b in bounds if b["first"]]
-        lasts = [b["last"] for b in bounds if b["last"]]
+        firsts = [b["first"].astimezone(zone).date() for b in bounds if b["first"]]
+        lasts = [b["last"].astimezone(zone).date() for b in bounds if b["last"]]
         if not firsts:
             return None, None
-        return min(firsts).astimezone(zone).date(), max(lasts).astimezone(zone).date()
+        # Also the days rollups are stored for: after a TIME_ZONE change, those of the old
+        # zone's edges are cleared too.
+        stored = rerolls.every_day()
+        if stored:
+            firsts.append(stored[-1])
+            lasts.append(stored[0])
+        return min(firsts), max(lasts)
