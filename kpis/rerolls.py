@@ -167,18 +167,26 @@ def reroll_all(reason: str, *, by=None) -> RollupJob | None:
         return RollupJob.objects.filter(kind=RollupJobKind.ALL, status__in=PENDING).first()
 
 
-def every_day() -> list[date]:
-    """Every local day a rollup is stored for, newest first, with EDGE_DAYS either side
-    (two indexed aggregates; days in between without data cost next to nothing)."""
+def stored_range() -> tuple[date, date] | None:
+    """The first and last local day a rollup is stored for (two indexed aggregates)."""
     bounds = [
         model.objects.aggregate(first=Min("day"), last=Max("day"))
         for model in (ContactDay, AgentDay)
     ]
     firsts = [b["first"] for b in bounds if b["first"]]
     if not firsts:
+        return None
+    return min(firsts), max(b["last"] for b in bounds if b["last"])
+
+
+def every_day() -> list[date]:
+    """Every local day a rollup is stored for, newest first, with EDGE_DAYS either side
+    (days in between without data cost next to nothing)."""
+    stored = stored_range()
+    if stored is None:
         return []
-    first = min(firsts) - timedelta(days=EDGE_DAYS)
-    last = max(b["last"] for b in bounds if b["last"]) + timedelta(days=EDGE_DAYS)
+    first = stored[0] - timedelta(days=EDGE_DAYS)
+    last = stored[1] + timedelta(days=EDGE_DAYS)
     return [last - timedelta(days=n) for n in range((last - first).days + 1)]
 
 

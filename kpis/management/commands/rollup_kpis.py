@@ -52,8 +52,8 @@ class Command(BaseCommand):
             return None, None
         # Also the days rollups are stored for: after a TIME_ZONE change, those of the old
         # zone's edges are cleared too.
-        stored = rerolls.every_day()
+        stored = rerolls.stored_range()
         if stored:
-            firsts.append(stored[-1])
-            lasts.append(stored[0])
+            firsts.append(stored[0])
+            lasts.append(stored[1])
         return min(firsts), max(lasts)
