@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from agents import access, selectors, services
 from agents.forms import AddAgentForm, AgentCreateForm, MoveForm, SkillForm
 from agents.models import Skill
+from contactcenter.exports import csv_filename, csv_response, requested
 from scheduling.selectors import monday_of
 
 
@@ -29,22 +30,55 @@ def team_list(request):
     if not (access.is_manager(user) or access.is_supervisor(user)):
         raise Http404
     teams = selectors.teams_overview(access.visible_teams(user), timezone.now())
+    if requested(request, "teams"):
+        return csv_response(
+            csv_filename("teams"),
+            ["team", "supervisors", "active_agents", "on_shift"],
+            ([team.name, ", ".join(_person(supervisor) for supervisor in team.supervisors.all()),
+              team.active_agents, team.on_shift or 0] for team in teams),
+        )  # fmt: skip
     return render(request, "agents/team_list.html", {"teams": teams})
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @login_required
 def team_roster(request, pk):
     team = access.get_team_for_user(request.user, pk)
     can_edit = access.can_edit_team(request.user, team)
+    agents = selectors.team_roster(team, timezone.now())
+    if requested(request, "roster"):
+        return _roster_csv(team, agents)
     context = {
         "team": team,
         "can_edit": can_edit,
-        "agents": selectors.team_roster(team, timezone.now()),
+        "agents": agents,
         "add_form": AddAgentForm(agents=access.agents_to_add(request.user, team)),
         "move_teams": access.teams_to_move_to(request.user, team),
         "week": monday_of(timezone.localdate()),
     }
     return render(request, "agents/roster.html", context)
+
+
+def _roster_csv(team, agents):
+    def rows():
+        for agent in agents:
+            skills = "; ".join(
+                f"{agent_skill.skill.name} {agent_skill.proficiency}"
+                for agent_skill in agent.agent_skills.all()
+            )
+            week = agent.week_scheduled
+            yield [str(agent), agent.login, skills, agent.state or "offline", agent.state_since,
+                   round(week.total_seconds() / 3600, 2) if week is not None else None,
+                   agent.active]  # fmt: skip
+
+    return csv_response(
+        csv_filename(team.name, "roster"),
+        ["agent", "login", "skills", "state", "state_since", "hours_this_week", "active"],
+        rows(),
+    )
 
 
 @login_required
@@ -148,5 +182,15 @@ def agent_new(request):
 @login_required
 def agent_history(request, pk):
     agent = access.get_agent_for_user(request.user, pk)
-    context = {"agent": agent, "entries": selectors.agent_history(agent), "tab": "history"}
+    entries = selectors.agent_history(agent)
+    if requested(request, "history"):
+        return csv_response(
+            csv_filename(agent.login, "history"),
+            ["when", "who", "subject", "action", "reason", "changes"],
+            ([entry.when, entry.who, entry.subject, entry.action, entry.reason,
+              "; ".join(f"{name}: {before} → {after}" if before else f"{name}: {after}"
+                        for name, before, after in entry.changes)]
+             for entry in entries),
+        )  # fmt: skip
+    context = {"agent": agent, "entries": entries, "tab": "history"}
     return render(request, "agents/history.html", context)

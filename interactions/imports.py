@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from contactcenter.exports import csv_lines
 from interactions import records, services
 from interactions.models import ImportJob, ImportStatus
 
@@ -317,13 +318,13 @@ def _ingest(batch: list[Line], summary: ImportSummary, source: str, dry_run: boo
     summary.agents_created.extend(report.agents_created)
 
 
+REJECTED_COLUMNS = ("line", "external_id", "reason")
+
+
 def rejected_lines_csv(summary_rows) -> str:
-    """The rejected lines as CSV (line, external_id, reason), for download."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "external_id", "reason"])
-    writer.writerows(summary_rows)
-    return out.getvalue()
+    """The rejected lines as the command's --rejected-csv file (the import page's download
+    streams the same columns)."""
+    return "".join(csv_lines(REJECTED_COLUMNS, summary_rows))
 
 
 def run_import_job(job_id: int) -> None:

@@ -1,9 +1,7 @@
-import csv
-
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.text import slugify
+from django.utils import timezone
 
 from agents import access
 from contactcenter.exports import csv_filename, csv_response, requested
@@ -31,10 +29,11 @@ def overview(request):
     if not (access.is_manager(user) or access.is_supervisor(user)):
         raise Http404
     filters = dashboards.parse_filters(request.GET)
-    if request.GET.get("export") == "series":
+    if requested(request, "series"):
         return _series_csv(user, filters)
-    if request.GET.get("export") in ("queue", "channel", "team"):
-        return _breakdown_csv(user, filters, request.GET["export"])
+    for group_by in ("queue", "channel", "team"):
+        if requested(request, group_by):
+            return _breakdown_csv(user, filters, group_by)
     context = {
         "filters": filters,
         "periods": dashboards.PERIODS,
@@ -47,34 +46,27 @@ def overview(request):
     return render(request, "kpis/overview.html", context)
 
 
-def _csv_response(filename):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _series_csv(user, filters):
     """The overview as a CSV of the KPI series by day (by hour for one day)."""
     granularity = "hour" if filters.single_day else "day"
     rows = selectors.kpi_series(user, filters.request(granularity=granularity))
-    response = _csv_response(f"kpis-{filters.start}-{filters.end}.csv")
-    writer = csv.writer(response)
-    writer.writerow(["period_start", *(kpi.key for kpi in definitions.KPIS)])
-    for row in rows:
-        writer.writerow(
-            [row["period_start"].isoformat(), *(row["kpis"][kpi.key] for kpi in definitions.KPIS)]
-        )
-    return response
+    return csv_response(
+        csv_filename("kpis", filters.start, filters.end),
+        ["period_start", *(kpi.key for kpi in definitions.KPIS)],
+        (
+            [row["period_start"], *(row["kpis"][kpi.key] for kpi in definitions.KPIS)]
+            for row in rows
+        ),
+    )
 
 
 def _breakdown_csv(user, filters, group_by):
     rows = dashboards.breakdown(user, filters, group_by)
-    response = _csv_response(f"kpis-by-{group_by}-{filters.start}-{filters.end}.csv")
-    writer = csv.writer(response)
-    writer.writerow([group_by, *dashboards.TABLE_KPIS])
-    for row in rows:
-        writer.writerow([row["name"], *(row["kpis"][key] for key in dashboards.TABLE_KPIS)])
-    return response
+    return csv_response(
+        csv_filename("kpis-by", group_by, filters.start, filters.end),
+        [group_by, *dashboards.TABLE_KPIS],
+        ([row["name"], *(row["kpis"][key] for key in dashboards.TABLE_KPIS)] for row in rows),
+    )
 
 
 @login_required
@@ -95,21 +87,25 @@ def team_detail(request, pk):
     team = access.get_team_for_user(request.user, pk)
     filters = dashboards.parse_filters(request.GET)
     data = dashboards.team_page(team, filters, request.GET.get("kpi"))
-    if request.GET.get("export") == "comparison":
-        response = _csv_response(
-            f"{slugify(team.name)}-vs-center-{filters.start}-{filters.end}.csv"
+    if requested(request, "comparison"):
+        return csv_response(
+            csv_filename(team.name, "vs-center", filters.start, filters.end),
+            ["kpi", team.name, "center"],
+            ([row["kpi"].key, row["team"], row["center"]] for row in data["comparison"]),
         )
-        writer = csv.writer(response)
-        writer.writerow(["kpi", team.name, "center"])
-        writer.writerows([row["kpi"].key, row["team"], row["center"]] for row in data["comparison"])
-        return response
-    if request.GET.get("export") == "agents":
-        response = _csv_response(f"{slugify(team.name)}-agents-{filters.start}-{filters.end}.csv")
-        writer = csv.writer(response)
-        writer.writerow(["agent", *dashboards.AGENT_KPIS])
-        for row in data["agents"]:
-            writer.writerow([row["login"], *(row["kpis"][key] for key in dashboards.AGENT_KPIS)])
-        return response
+    if requested(request, "agents"):
+        return csv_response(
+            csv_filename(team.name, "agents", filters.start, filters.end),
+            ["agent", *dashboards.AGENT_KPIS],
+            ([row["login"], *(row["kpis"][key] for key in dashboards.AGENT_KPIS)]
+             for row in data["agents"]),
+        )  # fmt: skip
+    if requested(request, "leaderboard"):
+        board = data["leaderboard"]
+        return csv_response(
+            csv_filename(team.name, "leaderboard", board.kpi.key, filters.start, filters.end),
+            *leaderboards.agent_csv(board),
+        )
     context = {
         "team": team,
         "filters": filters,
@@ -126,6 +122,15 @@ def team_adherence(request, pk):
     """Real-time adherence: scheduled against actual activity, now, for one team."""
     team = access.get_team_for_user(request.user, pk)
     rows = live.adherence_now(team)
+    if requested(request, "adherence"):
+        return csv_response(
+            csv_filename(team.name, "adherence", timezone.now()),
+            ["agent", "status", "out_since", "scheduled", "scheduled_start", "scheduled_end",
+             "state", "state_since", "adherence_today"],
+            ([str(row["agent"]), row["status"], row["out_since"], row["activity"],
+              row["activity_start"], row["activity_end"], row["state"], row["state_since"],
+              row["adherence_today"]] for row in rows),
+        )  # fmt: skip
     context = {
         "team": team,
         "rows": rows,
@@ -153,14 +158,14 @@ def targets(request):
         raise Http404
     filters = dashboards.parse_filters(request.GET.copy() if request.GET else _this_month())
     rows = selectors.targets_status(request.user, filters.start, filters.end)
-    if request.GET.get("export") == "targets":
-        response = _csv_response(f"targets-{filters.start}-{filters.end}.csv")
+    if requested(request, "targets"):
         columns = ["kpi", "scope", "scope_name", "target", "warning_margin", "actual", "distance",
                    "status", "valid_from", "due_by", "days_left"]  # fmt: skip
-        writer = csv.writer(response)
-        writer.writerow(columns)
-        writer.writerows([row[name] for name in columns] for row in rows)
-        return response
+        return csv_response(
+            csv_filename("targets", filters.start, filters.end),
+            columns,
+            ([row[name] for name in columns] for row in rows),
+        )
     colours = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "no data": "#c9d6e3"}
     figure = charts.target_progress(
         [f"{row['label']} · {row['scope_name']}" for row in rows],
@@ -184,8 +189,15 @@ def wallboard(request):
         raise Http404
     queues = tuple(v for v in request.GET.getlist("queue") if v)
     teams = tuple(v for v in request.GET.getlist("team") if v)
+    numbers = live.live_numbers(user, queues=queues, teams=teams)
+    if requested(request, "wallboard"):
+        return csv_response(
+            csv_filename("wallboard", *teams, *queues, numbers["as_of"]),
+            WALLBOARD_COLUMNS,
+            _wallboard_rows(numbers),
+        )
     context = {
-        "live": live.live_numbers(user, queues=queues, teams=teams),
+        "live": numbers,
         "tv": request.GET.get("tv") == "1",
         "queues": access.visible_queues(user).values_list("name", flat=True),
         "teams": access.visible_teams(user).values_list("name", flat=True),
@@ -197,6 +209,23 @@ def wallboard(request):
         },
     }
     return render(request, "kpis/wallboard.html", context)
+
+
+# The wallboard's three parts in one file, a row each, in the page's order: today so far
+# (a value per number), the queues waiting now, the agents by state.
+WALLBOARD_COLUMNS = ("section", "name", "value", "waiting", "longest_wait_seconds", "state",
+                     "seconds_in_state")  # fmt: skip
+
+
+def _wallboard_rows(numbers):
+    for name, value in numbers["today"].items():
+        yield ["today", name, value, None, None, None, None]
+    for row in numbers["queues"]:
+        yield ["waiting", row["queue"], None, row["waiting"], row["longest_wait_seconds"], None,
+               None]  # fmt: skip
+    for state, members in numbers["agents"].items():
+        for member in members:
+            yield ["agents", member["name"], None, None, None, state, member["seconds_in_state"]]
 
 
 @login_required
@@ -216,6 +245,20 @@ def alert_list(request):
         "open_alerts": visible.filter(closed_at__isnull=True),
         "history": visible.filter(closed_at__isnull=False)[:100],
     }
+    if requested(request, "open-alerts"):
+        return csv_response(
+            csv_filename("open-alerts", timezone.now()),
+            ["opened_at", "rule", "message", "acknowledged_by", "acknowledged_at"],
+            ([alert.opened_at, alert.rule.name, alert.message, alert.acknowledged_by,
+              alert.acknowledged_at] for alert in context["open_alerts"]),
+        )  # fmt: skip
+    if requested(request, "alert-history"):
+        return csv_response(
+            csv_filename("alert-history", timezone.now()),
+            ["opened_at", "closed_at", "rule", "message"],
+            ([alert.opened_at, alert.closed_at, alert.rule.name, alert.message]
+             for alert in context["history"]),
+        )  # fmt: skip
     return render(request, "kpis/alerts.html", context)
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from agents import access
 from agents.models import Agent
+from contactcenter.exports import csv_filename, csv_response, requested
 from scheduling import selectors, services
 from scheduling.forms import (
     CopyForm,
@@ -98,7 +99,34 @@ def _schedule_page(request, team, week, *, status=200, **forms):
 @login_required
 def team_schedule(request, pk):
     team = access.get_team_for_user(request.user, pk)
-    return _schedule_page(request, team, _week(request.GET.get("week")))
+    week = _week(request.GET.get("week"))
+    if requested(request, "schedule"):
+        return _week_csv(team, week)
+    return _schedule_page(request, team, week)
+
+
+def _week_csv(team, week):
+    """The week grid as the page lays it out: an agent a row, a day a column; a cell holds
+    the day's time off and shifts as their hover text reads (times, activities, note)."""
+    grid = selectors.team_week(team, week)
+
+    def cell_text(cell):
+        items = [
+            "Time off (requested)" if off.status == TimeOffStatus.REQUESTED else "Time off"
+            for off in cell["time_off"]
+        ]
+        items += [
+            " · ".join(filter(None, [view.label, view.activities, view.shift.note]))
+            for view in cell["shifts"]
+        ]
+        return ", ".join(items)
+
+    return csv_response(
+        csv_filename(team.name, "schedule", week),
+        ["agent", *grid["days"], "hours"],
+        ([str(row["agent"]), *(cell_text(cell) for cell in row["cells"]), round(row["hours"], 2)]
+         for row in grid["rows"]),
+    )  # fmt: skip
 
 
 def _editable_team(user, pk):
@@ -310,14 +338,21 @@ def agent_schedule(request, pk):
                                      reason=data["reason"], by=request.user)  # fmt: skip
             messages.success(request, "Time off requested: your supervisor will decide.")
             return redirect("agent-schedule", agent.pk)
+    shifts = [selectors.shift_view(shift) for shift in selectors.agent_shifts(agent, week, 14)]
+    if requested(request, "agent-shifts"):
+        return csv_response(
+            csv_filename(agent.login, "shifts", week),
+            ["date", "start", "end", "activities", "note", "hours"],
+            ([services.local(view.shift.start).date(), f"{services.local(view.shift.start):%H:%M}",
+              f"{services.local(view.shift.end):%H:%M}", view.activities, view.shift.note,
+              round(view.hours, 2)] for view in shifts),
+        )  # fmt: skip
     context = {
         "agent": agent,
         "week": week,
         "previous_week": week - timedelta(days=7),
         "next_week": week + timedelta(days=7),
-        "shifts": [
-            selectors.shift_view(shift) for shift in selectors.agent_shifts(agent, week, 14)
-        ],
+        "shifts": shifts,
         "time_off": selectors.agent_time_off(agent, week),
         "form": form,
         "can_request": is_self or access.can_edit_agent(request.user, agent),

@@ -1,7 +1,5 @@
 """The overview, the drill-down to contacts, exports and the KPI help pages."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,6 +10,7 @@ from kpis import services
 from kpis.dashboards import parse_filters
 from kpis.models import Target
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
+from tests.test_exports import csv_rows
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
@@ -102,12 +101,11 @@ def test_overview_query_count_is_pinned(client, manager, floor, django_assert_ma
 
 def test_overview_exports_csv(client, manager, floor):
     client.force_login(manager)
-    series = client.get(reverse("overview") + QUERY + "&export=series")
-    rows = list(csv.reader(io.StringIO(series.content.decode())))
+    rows = csv_rows(client.get(reverse("overview") + QUERY + "&export=series"))
     assert rows[0][:2] == ["period_start", "offered"] and len(rows) == 4
-    assert rows[2][1] == "6"
-    by_queue = client.get(reverse("overview") + QUERY + "&export=queue")
-    assert "Billing,4" in by_queue.content.decode()
+    assert rows[2][:2] == ["2026-03-02T00:00:00+00:00", "6"]
+    by_queue = csv_rows(client.get(reverse("overview") + QUERY + "&export=queue"))
+    assert by_queue[0][0] == "queue" and ["Billing", "4"] in [row[:2] for row in by_queue]
 
 
 def test_tile_drills_down_to_its_contacts(client, manager, supervisor_a, floor):
@@ -116,8 +114,8 @@ def test_tile_drills_down_to_its_contacts(client, manager, supervisor_a, floor):
     assert client.get(url).context["page"].paginator.count == 6
     assert client.get(url + "&outcome=abandoned").context["page"].paginator.count == 1
     assert client.get(url + "&queue=Sales").context["page"].paginator.count == 2
-    export = client.get(url + "&outcome=handled&format=csv").content.decode().splitlines()
-    assert export[0].startswith("external_id,source") and len(export) == 6
+    export = csv_rows(client.get(url + "&outcome=handled&export=contacts"))
+    assert export[0][:2] == ["external_id", "source"] and len(export) == 6
     client.force_login(supervisor_a)
     assert client.get(url).context["page"].paginator.count == 3
 
@@ -207,13 +205,12 @@ def test_team_and_agent_pages_read_few_queries(
 
 def test_team_and_targets_tables_export_csv(client, manager, team_a, floor):
     client.force_login(manager)
-    agents = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=agents")
-    assert agents.content.decode().splitlines()[0].startswith("agent,handled,aht")
-    assert agents.content.decode().splitlines()[1].startswith("n1,3,")
-    targets = (
-        client.get(reverse("targets") + QUERY + "&export=targets").content.decode().splitlines()
+    agents = csv_rows(
+        client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=agents")
     )
-    assert targets[0].startswith("kpi,scope") and targets[1].startswith("service_level,center")
+    assert agents[0][:3] == ["agent", "handled", "aht"] and agents[1][:2] == ["n1", "3"]
+    targets = csv_rows(client.get(reverse("targets") + QUERY + "&export=targets"))
+    assert targets[0][:2] == ["kpi", "scope"] and targets[1][:2] == ["service_level", "center"]
 
 
 def test_every_table_cell_leads_to_its_contacts(client, manager, team_a, floor):
@@ -241,5 +238,7 @@ def test_agent_names_are_escaped_on_team_and_agent_pages(client, manager, team_a
 
 def test_team_comparison_exports_csv(client, manager, team_a, floor):
     client.force_login(manager)
-    rows = client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=comparison")
-    assert rows.content.decode().splitlines()[:2] == ["kpi,Team A,center", "handled,3,5"]
+    rows = csv_rows(
+        client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=comparison")
+    )
+    assert rows[:2] == [["kpi", "Team A", "center"], ["handled", "3", "5"]]

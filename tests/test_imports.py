@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from interactions import imports
 from interactions.models import ImportJob, Interaction
+from tests.test_exports import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,8 @@ def test_command_imports_and_writes_rejected_lines(tmp_path, capsys):
     call_command("import_contacts", str(source), "--source", "crm", "--rejected-csv", str(rejected))
     out = capsys.readouterr().out
     assert "created 1, updated 0, rejected 1" in out and "line 3 (c2): queue" in out
-    assert rejected.read_text().splitlines()[1].startswith("3,c2,queue:")
+    lines = rejected.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "line,external_id,reason" and lines[1].startswith("3,c2,queue:")
     assert Interaction.objects.get().source == "crm"
 
 
@@ -192,9 +194,9 @@ def test_manager_uploads_a_file_and_sees_the_result(client, manager):
     assert status["finished"] and status["summary"]["rejected"] == 1
     download = client.get(reverse("import-rejected", args=[job.pk]))
     assert download["Content-Disposition"].endswith(f'rejected-lines-{job.pk}.csv"')
-    assert download.content.decode().splitlines() == [
-        "line,external_id,reason",
-        "3,c2,queue: An inbound contact needs its queue.",
+    assert csv_rows(download) == [
+        ["line", "external_id", "reason"],
+        ["3", "c2", "queue: An inbound contact needs its queue."],
     ]
     assert "contacts.csv" in client.get(reverse("import-list")).content.decode()
 
