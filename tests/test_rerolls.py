@@ -358,3 +358,54 @@ def test_rollup_kpis_all_records_the_settings_and_covers_failed_jobs(
     with django_capture_on_commit_callbacks():
         tasks.roll_up_dirty_intervals()
     assert RollupJob.objects.count() == 1  # the settings are recorded: no full re-roll
+
+
+def test_the_admin_lists_jobs_with_their_progress(
+    client, admin_user, sales, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        job = rerolls.reroll_queue(sales, reason="the service level threshold of Sales changed")
+    RollupJob.objects.filter(pk=job.pk).update(status="running", days_done=1)
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:kpis_rollupjob_changelist")).content.decode()
+    assert "33 % (1 of 3 days)" in listing
+    page = client.get(reverse("admin:kpis_rollupjob_change", args=[job.pk]))
+    assert page.status_code == 200
+    assert "2026-03-10" in page.content.decode()  # the newest day
+    assert client.get(reverse("admin:kpis_rollupjob_add")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_job_run_it_once(monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race is a PostgreSQL question")
+    queue = QueueFactory(name="Sales")
+    for day in SALES_DAYS:
+        answered(queue, day, 10)
+    services.roll_up_days(SALES_DAYS)
+    monkeypatch.setattr(rerolls, "send", lambda job_id: None)  # the two workers get it
+    job = rerolls.reroll_queue(queue)
+    barrier, results, failures = threading.Barrier(2), [], []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(rerolls.run_job(job.pk))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(results, key=str) == [None, "done"]
+    job.refresh_from_db()
+    assert (job.status, job.days_done) == ("done", 3)
