@@ -104,14 +104,17 @@ def visible_queues(user):
 
 
 def visible_interactions(user):
-    """Contacts the user may read: by the team captured at ingest, or their own."""
+    """Contacts the user may read: managers all; supervisors their teams' (by the team
+    captured at ingest) and those offered to the queues their teams serve, so a queue's
+    numbers and the contacts behind them (the unanswered ones included) agree; agents
+    their own."""
     from interactions.models import Interaction
 
     if is_manager(user):
         return Interaction.objects.all()
     condition = Q(pk__in=[])
     if is_supervisor(user):
-        condition |= Q(team__in=visible_teams(user))
+        condition |= Q(team__in=visible_teams(user)) | Q(queue__in=visible_queues(user))
     agent = agent_of(user) if is_agent(user) else None
     if agent is not None:
         condition |= Q(agent=agent)

@@ -82,15 +82,12 @@ def bare_group_by_seconds() -> float:
     scratch table (every column computed, as the INSERT does, but no per-day work)."""
     from django.db import connection
 
-    from kpis.services import _contact_interval_sql, _Dialect
+    from kpis.services import contact_interval_rows
 
-    select = _contact_interval_sql(_Dialect("postgresql")).split(") SELECT ", 1)[1]
-    select = "SELECT " + select.replace(
-        "WHERE i.arrived_at >= %(start)s AND i.arrived_at < %(end)s ", ""
-    )
+    select, params = contact_interval_rows().query.sql_with_params()
     with connection.cursor() as cursor:
         started = time.perf_counter()
-        cursor.execute(f"CREATE TEMP TABLE bench_rows AS {select}", {"window": 7 * 86400})
+        cursor.execute(f"CREATE TEMP TABLE bench_rows AS {select}", params)
         elapsed = time.perf_counter() - started
         cursor.execute("SELECT count(*) FROM bench_rows")
         rows = cursor.fetchone()[0]

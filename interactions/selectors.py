@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from agents import access
@@ -40,19 +39,5 @@ def contacts_for(
     return contacts.order_by("-arrived_at", "-id")
 
 
-# Outcome filters of the drill-down lists: which contacts a KPI's number counts.
-OUTCOMES = {
-    "answered": Q(direction="inbound", answered_at__isnull=False),
-    "abandoned": Q(direction="inbound", answered_at__isnull=True, ended_at__isnull=False,
-                   callback_requested=False),
-    "callback": Q(direction="inbound", answered_at__isnull=True, ended_at__isnull=False,
-                  callback_requested=True),
-    "handled": Q(direction="inbound", answered_at__isnull=False, ended_at__isnull=False),
-    "transferred": Q(direction="inbound", answered_at__isnull=False, ended_at__isnull=False,
-                     transferred=True),
-    "surveyed": Q(direction="inbound") & (Q(csat__isnull=False) | Q(nps__isnull=False)),
-    "open": Q(ended_at__isnull=True),
-    "outbound": Q(direction="outbound"),
-}  # fmt: skip
 SORTS = {"arrived": "arrived_at", "queue": "queue__name", "agent": "agent__login",
          "channel": "channel", "talk": "talk_seconds"}  # fmt: skip

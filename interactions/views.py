@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from agents import access
 from contactcenter.exports import csv_response, requested
-from interactions import imports, records, selectors
+from interactions import imports, outcomes, records, selectors
 from interactions.forms import ImportForm
 from interactions.models import ImportJob, Survey
 from interactions.tasks import run_import
@@ -110,8 +110,12 @@ def contact_list(request):
     filters = _contact_filters(params)
     contacts = selectors.contacts_for(request.user, **filters)
     outcome = params.get("outcome", "")
-    if outcome in selectors.OUTCOMES:
-        contacts = contacts.filter(selectors.OUTCOMES[outcome])
+    rules = outcomes.rules()
+    if outcome in rules:
+        contacts = contacts.filter(rules[outcome])
+    # A ratio's drill-down lists its denominator's contacts and counts its numerator's.
+    counted = params.get("counted", "")
+    counted_count = contacts.filter(rules[counted]).count() if counted in rules else None
     sort = params.get("sort", "-arrived")
     field = selectors.SORTS.get(sort.lstrip("-"), "arrived_at")
     contacts = contacts.order_by(f"-{field}" if sort.startswith("-") else field, "-id")
@@ -124,7 +128,8 @@ def contact_list(request):
         )
     page = Paginator(contacts, 50).get_page(params.get("page"))
     context = {"page": page, "filters": filters, "outcome": outcome, "sort": sort,
-               "outcomes": list(selectors.OUTCOMES)}  # fmt: skip
+               "outcomes": outcomes.LABELS, "outcome_label": outcomes.LABELS.get(outcome),
+               "counted_label": outcomes.LABELS.get(counted), "counted_count": counted_count}  # fmt: skip
     return render(request, "interactions/contact_list.html", context)
 
 

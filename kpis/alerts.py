@@ -15,7 +15,8 @@ from agents import access
 from agents.models import Agent
 from interactions.models import Queue
 from kpis import definitions, live, services
-from kpis.models import Alert, AlertKind, AlertRule, ContactInterval, Target
+from kpis.models import Alert, AlertKind, AlertRule, ContactInterval
+from kpis.selectors import targets_for
 
 ANOMALY_WEEKS = 4  # same local weekday-interval in this many past weeks
 ANOMALY_MIN_WEEKS = 2  # past weeks with data needed before a queue's volume can be anomalous
@@ -83,16 +84,10 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
 
 
 def _service_level_target(rule, now):
-    targets = Target.objects.filter(
-        kpi="service_level", valid_from__lte=timezone.localdate(now)
-    ).filter(Q(due_by__isnull=True) | Q(due_by__gte=timezone.localdate(now)))
-    if rule.queue_id:
-        targets = targets.filter(scope="queue", queue=rule.queue_id)
-    elif rule.team_id:
-        targets = targets.filter(scope="team", team=rule.team_id)
-    else:
-        targets = targets.filter(scope="center")
-    target = targets.order_by("-valid_from").first()
+    """The rule's scope's service-level target in force today (selectors.targets_for)."""
+    target = targets_for(timezone.localdate(now), queue=rule.queue, team=rule.team).get(
+        "service_level"
+    )
     return target.value if target else None
 
 

@@ -12,7 +12,8 @@ from kpis.live import live_numbers
 from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series, targets_status
 
 # Longest range per granularity: keeps one answer to a few thousand rows at most.
-MAX_DAYS = {"interval": 31, "hour": 93, "day": 3660, "week": 3660, "month": 3660, "total": 3660}
+MAX_DAYS = {"interval": 31, "half_hour": 62, "hour": 93, "day": 3660, "week": 3660,
+            "month": 3660, "total": 3660}  # fmt: skip
 
 
 class KpiRowSerializer(serializers.Serializer):
@@ -20,6 +21,16 @@ class KpiRowSerializer(serializers.Serializer):
     group = serializers.DictField(child=serializers.CharField(allow_null=True))
     kpis = serializers.DictField(child=serializers.FloatField(allow_null=True))
     components = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    not_applicable = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="KPIs with no meaning at this level (null in kpis): queue-side ones "
+        "(offered, abandonment, service level, callbacks) for a team or an agent, "
+        "agent-state ones for a queue or a channel.",
+    )
+    provisional = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="KPIs whose value may still change (FCR within the repeat window).",
+    )
 
 
 class KpiResponseSerializer(serializers.Serializer):

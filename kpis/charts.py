@@ -34,20 +34,46 @@ def _unit_suffix(kpi: definitions.Kpi) -> str:
     return {"percent": " %", "seconds": " s"}.get(kpi.unit, "")
 
 
-def trend(kpi: definitions.Kpi, periods: list, values: list, target: float | None = None) -> dict:
-    """A KPI over time, with the business's target as a dashed line."""
+def trend(
+    kpi: definitions.Kpi,
+    periods: list,
+    values: list,
+    target: float | None = None,
+    provisional: list[bool] | None = None,
+) -> dict:
+    """A KPI over time, with the business's target as a dashed line. Provisional points
+    (values that can still change, such as FCR inside its repeat window) are drawn hollow
+    on a dotted line of their own."""
+    provisional = provisional or [False] * len(values)
+    settled = [None if late else value for value, late in zip(values, provisional, strict=True)]
     data = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": kpi.label,
             "x": periods,
-            "y": values,
+            "y": settled,
             "line": {"color": PALETTE[0], "width": 2},
             "marker": {"size": 5},
             "hovertemplate": f"%{{y:.1f}}{_unit_suffix(kpi)}<extra></extra>",
         }
     ]
+    if any(provisional):
+        # The dotted line starts at the last settled point so the two read as one series.
+        first = provisional.index(True)
+        start = max(first - 1, 0)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": f"{kpi.label} (provisional)",
+                "x": periods[start:],
+                "y": values[start:],
+                "line": {"color": PALETTE[0], "width": 2, "dash": "dot"},
+                "marker": {"size": 6, "symbol": "circle-open"},
+                "hovertemplate": f"%{{y:.1f}}{_unit_suffix(kpi)} (provisional)<extra></extra>",
+            }
+        )
     if target is not None and periods:
         data.append(
             {
@@ -85,8 +111,14 @@ def volume_heatmap(weekdays: list[str], hours: list[int], counts: list[list[int]
     }
 
 
-def intraday(periods: list, service_level: list, abandonment: list, offered: list) -> dict:
-    """One day by 15-minute interval: volume as bars, service level and abandonment as lines."""
+def intraday(
+    periods: list,
+    service_level: list,
+    abandonment: list,
+    offered: list,
+    title: str = "Service level and abandonment by interval",
+) -> dict:
+    """One day by interval: volume as bars, service level and abandonment as lines."""
     return {
         "data": [
             {
@@ -115,7 +147,7 @@ def intraday(periods: list, service_level: list, abandonment: list, offered: lis
             },
         ],  # fmt: skip
         "layout": _layout(
-            "Service level and abandonment by interval",
+            title,
             yaxis={"title": "%", "range": [0, 100], "gridcolor": "#e4e9f0"},
             yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "offered"},
         ),

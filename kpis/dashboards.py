@@ -1,22 +1,35 @@
 """Reads for the dashboard pages: periods, tiles, charts and breakdowns from the rollups."""
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from math import ceil
+from urllib.parse import urlencode
 
 from django.db.models import Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.urls import reverse
 from django.utils import timezone
 
+from agents import access
+from agents.models import Team
+from interactions.models import Queue
 from kpis import charts, definitions, leaderboards
-from kpis.models import ContactInterval, Target
+from kpis.models import ContactInterval
 from kpis.selectors import (
+    AGENT,
+    TEAM,
     SeriesRequest,
     agent_outliers,
+    cost_entries,
     filter_rows,
     kpi_series,
+    level_of,
     local_midnight,
     scope_rows,
+    scope_series,
+    served_queues_request,
     target_status,
+    targets_for,
 )
 
 PERIODS = {
@@ -51,19 +64,11 @@ TABLE_KPIS = (
     "csat",
 )
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-# Which contacts a tile's number counts, for its drill-down link.
-DRILL_OUTCOME = {
-    "answered": "answered",
-    "abandoned": "abandoned",
-    "handled": "handled",
-    "callbacks": "callback",
-    "abandonment_rate": "abandoned",
-    "aht": "handled",
-    "transfer_rate": "transferred",
-    "csat": "surveyed",
-    "nps": "surveyed",
-    "fcr": "handled",
+COMPARISONS = {
+    "previous": "the previous period",
+    "week": "the same weekdays a week before",
 }
+GRAINS = {"interval": "15 min", "half_hour": "30 min", "hour": "60 min"}
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Filters:
     channels: tuple = ()
     teams: tuple = ()
     day: date | None = None
+    compare: str = "previous"
+    grain: str = "interval"
     errors: list = field(default_factory=list)
 
     def request(self, **changes) -> SeriesRequest:
@@ -129,6 +136,14 @@ def parse_filters(params, today: date | None = None) -> Filters:
     if day is None or not start <= day <= end:
         # The last full day of the period: today has only begun.
         day = end if end < today or start == end else end - timedelta(days=1)
+    compare = params.get("compare") or "previous"
+    if compare not in COMPARISONS:
+        errors.append(f"Unknown comparison {compare!r}: comparing with the previous period.")
+        compare = "previous"
+    grain = params.get("grain") or "interval"
+    if grain not in GRAINS:
+        errors.append(f"Unknown interval length {grain!r}: showing 15 minutes.")
+        grain = "interval"
     clean = [value for value in params.getlist("channel") if value]
     return Filters(
         period=period,
@@ -138,22 +153,30 @@ def parse_filters(params, today: date | None = None) -> Filters:
         channels=tuple(clean),
         teams=tuple(v for v in params.getlist("team") if v),
         day=day,
+        compare=compare,
+        grain=grain,
         errors=errors,
     )
 
 
-def _targets_for(filters: Filters) -> dict:
-    """The targets that apply to the page's scope, by KPI key (in force at its end)."""
-    targets = Target.objects.filter(valid_from__lte=filters.end).exclude(due_by__lt=filters.start)
-    if filters.teams and len(filters.teams) == 1 and not (filters.queues or filters.channels):
-        targets = targets.filter(scope="team", team__name=filters.teams[0])
-    elif filters.queues and len(filters.queues) == 1 and not (filters.teams or filters.channels):
-        targets = targets.filter(scope="queue", queue__name=filters.queues[0])
-    elif filters.queues or filters.teams or filters.channels:
-        return {}
-    else:
-        targets = targets.filter(scope="center")
-    return {target.kpi: target for target in targets.order_by("valid_from")}
+def today_filters(queues=(), teams=()) -> Filters:
+    """Today, for a page that has no period of its own (the wallboard)."""
+    today = timezone.localdate()
+    return Filters(period="today", start=today, end=today, queues=queues, teams=teams)
+
+
+def page_targets(user, filters: Filters) -> dict:
+    """The targets the page's scope is measured against, by KPI key: a single team's or
+    queue's own (a supervisor of one team: theirs), else the center's (targets_for)."""
+    team = queue = None
+    if len(filters.teams) == 1 and not filters.queues:
+        team = Team.objects.filter(name=filters.teams[0]).first()
+    elif len(filters.queues) == 1 and not filters.teams:
+        queue = Queue.objects.filter(name=filters.queues[0]).first()
+    elif not (filters.teams or filters.queues) and not access.is_manager(user):
+        teams = list(access.visible_teams(user)[:2])
+        team = teams[0] if len(teams) == 1 else None
+    return targets_for(filters.start, filters.end, team=team, queue=queue)
 
 
 def _change(kpi: definitions.Kpi, now, before):
@@ -167,29 +190,114 @@ def _change(kpi: definitions.Kpi, now, before):
     return {"value": 100 * (now - before) / before, "unit": "%"}
 
 
-def tiles(user, filters: Filters) -> list[dict]:
+def comparison(filters: Filters, now: datetime | None = None) -> dict:
+    """What "vs previous" compares: the same length of time before (or the same weekdays
+    a week or more before), and for a period still under way only the same elapsed time
+    on both sides, cut at the last completed 15-minute interval: 30 seconds into today is
+    no day to set against a whole one, and a Monday is set against a Monday."""
+    now = timezone.localtime(now)
     length = (filters.end - filters.start).days + 1
-    previous = filters.request(start=filters.start - timedelta(days=length),
-                              end=filters.start - timedelta(days=1))  # fmt: skip
-    [now] = kpi_series(user, filters.request())
-    [before] = kpi_series(user, previous)
-    spark = kpi_series(user, filters.request(granularity="hour" if filters.single_day else "day"))
-    targets = _targets_for(filters)
+    shift = length if filters.compare == "previous" else 7 * ceil(length / 7)
+    result = {"current": filters.request(), "label": None, "until": None}
+    if filters.end >= now.date():
+        cut = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        result["current"] = filters.request(until=cut)
+        result["until"] = cut
+    before_end = filters.end - timedelta(days=shift)
+    until = None
+    if result["until"] is not None:
+        until = datetime.combine(before_end, result["until"].time(), tzinfo=now.tzinfo)
+    result["before"] = filters.request(
+        start=filters.start - timedelta(days=shift), end=before_end, until=until
+    )
+    if length == 1:
+        label = "yesterday" if shift == 1 else f"{before_end:%a %-d %b}"
+    else:
+        label = f"{filters.start - timedelta(days=shift):%-d %b} – {before_end:%-d %b}"
+    if until is not None:
+        label += f", to {until:%H:%M}"
+    result["label"] = label
+    return result
+
+
+def _channel_split(user, filters: Filters) -> dict:
+    """ASA and longest wait of real-time channels and of deferred ones, apart: seconds of
+    a call and hours of an e-mail averaged together mean nothing."""
+    if filters.channels:
+        return {}
+    keys = ("asa", "max_wait")
+    [real_time] = scope_series(user, filters.request(channels=definitions.REAL_TIME_CHANNELS,
+                                                     kpis=keys))  # fmt: skip
+    [deferred] = scope_series(user, filters.request(channels=definitions.DEFERRED_CHANNELS,
+                                                    kpis=keys))  # fmt: skip
+    return {key: {"real_time": real_time["kpis"][key], "deferred": deferred["kpis"][key]}
+            for key in keys}  # fmt: skip
+
+
+def tiles(user, filters: Filters) -> list[dict]:
+    compare = comparison(filters)
+    [now] = scope_series(user, filters.request())
+    [now_cut] = scope_series(user, compare["current"]) if compare["until"] is not None else [now]
+    [before] = scope_series(user, compare["before"])
+    spark = scope_series(user, filters.request(granularity="hour" if filters.single_day else "day"))
+    targets = page_targets(user, filters)
+    split = _channel_split(user, filters)
+    links = drill_scope(user, filters, now)
     result = []
     for kpi in definitions.KPIS:
         value = now["kpis"][kpi.key]
         target = targets.get(kpi.key)
+        provisional = kpi.key in now["provisional"]
+        status = None
+        if target is not None:
+            status = target_status(kpi, target.value, target.warning_margin, value)
+            if provisional and status != "no data":
+                status = "provisional"
         result.append({
             "kpi": kpi,
             "value": value,
-            "change": _change(kpi, value, before["kpis"][kpi.key]),
-            "better": _better(kpi, value, before["kpis"][kpi.key]),
+            "not_applicable": kpi.key in now["not_applicable"],
+            "provisional": provisional,
+            "from_queues": kpi.level == definitions.QUEUE and bool(now.get("queues_served")),
+            "split": split.get(kpi.key),
+            "change": _change(kpi, now_cut["kpis"][kpi.key], before["kpis"][kpi.key]),
+            "better": _better(kpi, now_cut["kpis"][kpi.key], before["kpis"][kpi.key]),
             "target": target,
-            "status": target_status(kpi, target.value, target.warning_margin, value) if target else None,
+            "status": status,
             "sparkline": charts.sparkline_points([row["kpis"][kpi.key] for row in spark]),
-            "outcome": DRILL_OUTCOME.get(kpi.key, ""),
+            "href": drill_href(kpi, filters.start, filters.end, **links[kpi.level == definitions.QUEUE]),
         })  # fmt: skip
-    return result, spark, targets
+    return result, spark, targets, compare, now.get("queues_served", [])
+
+
+def drill_scope(user, filters: Filters, row: dict) -> dict:
+    """The filters a tile's drill-down carries, for agent-side KPIs (False) and queue-side
+    ones (True): the page's scope spelled out, so the list counts what the tile counts."""
+    base = {"queue": filters.queues, "team": filters.teams, "channel": filters.channels}
+    agent_side = dict(base)
+    if not (filters.teams or filters.queues) and level_of(user, filters.request()) == TEAM:
+        agent_side["team"] = tuple(access.visible_teams(user).values_list("name", flat=True))
+    queue_side = dict(agent_side)
+    if row.get("queues_served"):
+        queue_side = {"queue": tuple(row["queues_served"]), "channel": filters.channels}
+    return {False: agent_side, True: queue_side}
+
+
+def drill_href(kpi: definitions.Kpi, start: date, end: date, **scope) -> str | None:
+    """Where a KPI's number leads: the contacts behind it (its denominator's, counting
+    its numerator's), or the view of agent states, schedules or costs that explains it."""
+    params = [("start", start.isoformat()), ("end", end.isoformat())]
+    for name, values in scope.items():
+        values = (values,) if isinstance(values, str) else values or ()
+        params += [(name, value) for value in values if value]
+    if kpi.contacts:
+        params.append(("outcome", kpi.contacts))
+        if kpi.counted:
+            params.append(("counted", kpi.counted))
+        return f"{reverse('contact-list')}?{urlencode(params)}"
+    if kpi.explained_by:
+        return f"{reverse('kpi-explain', args=[kpi.key])}?{urlencode(params)}"
+    return None
 
 
 def _better(kpi, now, before):
@@ -216,20 +324,32 @@ def trend_charts(spark_rows, targets) -> list[dict]:
         figures.append({
             "key": key,
             "figure": charts.trend(kpi, periods, [row["kpis"][key] for row in spark_rows],
-                                   target.value if target else None),
+                                   target.value if target else None,
+                                   provisional=[key in row["provisional"] for row in spark_rows]),
         })  # fmt: skip
     return figures
+
+
+def _queue_side(user, filters: Filters, **changes) -> SeriesRequest:
+    """The request for queue-side numbers of the page: for a team scope, the queues it
+    serves."""
+    request = filters.request(**changes)
+    return served_queues_request(user, request) or request
 
 
 def heatmap(user, filters: Filters) -> dict:
     """Offered contacts by local weekday and hour, from the interval rollup (one query)."""
     zone = timezone.get_default_timezone()
-    rows = scope_rows(user, ContactInterval.objects.all()).filter(
+    request = _queue_side(user, filters)
+    level = level_of(user, request)
+    rows = scope_rows(user, ContactInterval.objects.all(), has_queue=True, level=level).filter(
         interval_start__gte=local_midnight(filters.start),
         interval_start__lt=local_midnight(filters.end + timedelta(days=1)),
     )
-    rows = filter_rows(rows, filters.request(), fields={"queue", "team", "channel"})
+    rows = filter_rows(rows, request, fields={"queue", "team", "channel"})
     counts = [[0] * 24 for _ in WEEKDAYS]
+    if level in (TEAM, AGENT):  # offered belongs to queues: a team without any has none
+        rows = rows.none()
     for row in (
         rows.annotate(
             weekday=ExtractIsoWeekDay("interval_start", tzinfo=zone),
@@ -244,29 +364,34 @@ def heatmap(user, filters: Filters) -> dict:
 
 
 def intraday_chart(user, filters: Filters) -> dict:
-    rows = kpi_series(user, filters.request(start=filters.day, end=filters.day, granularity="interval",
-                                            kpis=("offered", "service_level", "abandonment_rate")))  # fmt: skip
+    rows = scope_series(user, filters.request(start=filters.day, end=filters.day, granularity=filters.grain,
+                                              kpis=("offered", "service_level", "abandonment_rate")))  # fmt: skip
     return charts.intraday(
         [row["period_start"].isoformat() for row in rows],
         [row["kpis"]["service_level"] for row in rows],
         [row["kpis"]["abandonment_rate"] for row in rows],
         [row["kpis"]["offered"] for row in rows],
+        title=f"Intraday by {GRAINS[filters.grain]}",
     )
 
 
 def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
     rows = kpi_series(user, filters.request(group_by=group_by, kpis=TABLE_KPIS))
     return [
-        {"name": row["group"][group_by], "kpis": row["kpis"]}
+        {"name": row["group"][group_by], "kpis": row["kpis"],
+         "not_applicable": row["not_applicable"]}
         for row in rows
-        if row["group"][group_by] is not None and row["kpis"]["offered"]
-    ]
+        if row["group"][group_by] is not None
+        and (row["components"]["offered"] or row["components"]["outbound_handled"])
+    ]  # fmt: skip
 
 
 def overview(user, filters: Filters) -> dict:
-    tile_rows, spark, targets = tiles(user, filters)
+    tile_rows, spark, targets, compare, served = tiles(user, filters)
     return {
         "tiles": tile_rows,
+        "compare": compare,
+        "queues_served": served,
         "trends": trend_charts(spark, targets),
         "heatmap": heatmap(user, filters),
         "intraday": intraday_chart(user, filters),
@@ -277,6 +402,35 @@ def overview(user, filters: Filters) -> dict:
         },
         "table_kpis": [definitions.BY_KEY[key] for key in TABLE_KPIS],
     }
+
+
+# -- what makes a KPI that no contact list explains ------------------------------------------
+
+# The components each explaining view shows, per agent.
+EXPLAIN_COLUMNS = {
+    "states": ("staffed_seconds", "available_seconds", "on_contact_seconds", "acw_seconds",
+               "break_seconds", "other_seconds", "handled", "outbound_handled"),
+    "schedule": ("scheduled_seconds", "adherent_seconds"),
+}  # fmt: skip
+
+
+def explain(user, kpi: definitions.Kpi, request: SeriesRequest) -> dict:
+    """The rows behind a KPI that no contact list can explain, and their total: the
+    agents' state or schedule seconds (the total row is the tile's own number), or the
+    cost entries pro-rated to the period."""
+    [total] = kpi_series(user, replace(request, group_by=None))
+    result = {"kpi": kpi, "total": total, "kind": kpi.explained_by}
+    if kpi.explained_by == "costs":
+        result["entries"] = cost_entries(user, request)
+        return result
+    rows = kpi_series(user, replace(request, group_by="agent"))
+    result["columns"] = EXPLAIN_COLUMNS[kpi.explained_by]
+    result["rows"] = [
+        row for row in rows
+        if row["group"]["agent"] is not None
+        and any(row["components"][name] for name in result["columns"])
+    ]  # fmt: skip
+    return result
 
 
 # -- team, agent and targets pages --------------------------------------------------------
@@ -329,5 +483,25 @@ def agent_page(agent, filters: Filters) -> dict:
         figures.append({"key": key, "figure": charts.comparison(
             kpi, periods, [row["kpis"][key] for row in mine],
             [row["kpis"][key] for row in team_rows] if team_rows else None)})  # fmt: skip
-    return {"total": total["kpis"], "figures": figures,
+    return {"total": total["kpis"], "figures": figures, "provisional": total["provisional"],
             "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
+
+
+def explain_request(params) -> tuple[SeriesRequest, list[str]]:
+    """The period and scope of an explaining view from its URL (as drill_href writes it);
+    a bad date falls back to the last 7 days and says so."""
+    errors = []
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(params.get("start") or "")
+        end = date.fromisoformat(params.get("end") or "")
+        if end < start or (end - start).days > 366:
+            raise ValueError
+    except ValueError:
+        errors.append("Pick a period as two dates, at most a year apart: showing the last 7 days.")
+        start, end = period_range("last7", today)
+    values = {name: tuple(v for v in params.getlist(name) if v)
+              for name in ("queue", "team", "agent", "channel")}  # fmt: skip
+    request = SeriesRequest(start=start, end=end, queues=values["queue"], teams=values["team"],
+                            agents=values["agent"], channels=values["channel"])  # fmt: skip
+    return request, errors

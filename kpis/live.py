@@ -30,13 +30,22 @@ def stale_after() -> timedelta:
 
 
 def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
+    """The floor now, in two scopes named apart (docs/kpis.md, "Teams and queues"):
+    `queues` and `today` are the queues' (every contact offered to the queues shown: for
+    a team, the queues it serves), `team_today` the contacts the team's agents took,
+    and `agents` the team's agents. A supervisor's floor is their teams'."""
     now = now or timezone.now()
     visible_queues = access.visible_queues(user)
     if queues:
         visible_queues = visible_queues.filter(name__in=queues)
+    team_scope = access.visible_teams(user)
     if teams:
-        visible_queues = visible_queues.filter(teams__name__in=teams).distinct()
+        team_scope = team_scope.filter(name__in=teams)
+        visible_queues = visible_queues.filter(teams__in=team_scope).distinct()
     queue_names = dict(visible_queues.values_list("pk", "name"))
+    team_names = (
+        dict(team_scope.values_list("pk", "name")) if teams or not access.is_manager(user) else {}
+    )
 
     waiting = waiting_by_queue(list(queue_names), now)
     queue_rows = [
@@ -48,9 +57,11 @@ def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
     stale = open_contacts.filter(arrived_at__lt=now - stale_after()).count()
     return {
         "as_of": now,
+        "scope": {"queues": sorted(queue_names.values()), "teams": sorted(team_names.values())},
         "queues": queue_rows,
         "agents": _agent_states(user, teams, now),
         "today": _today(list(queue_names), now),
+        "team_today": _team_today(list(team_names), now) if team_names else None,
         "stale_contacts": stale,
     }
 
@@ -101,10 +112,24 @@ def _agent_states(user, teams, now) -> dict:
 def _today(queue_ids, now) -> dict:
     """Today's offered, answered, abandoned, service level and ASA, to the second."""
     start = local_midnight(timezone.localdate(now))
-    components = services.contact_components_between(start, now + timedelta(seconds=1), queue_ids)
+    components = services.contact_components_between(
+        start, now + timedelta(seconds=1), queue_ids=queue_ids
+    )
     return {
         **{key: components[key] for key in ("offered", "answered", "abandoned")},
         **{key: definitions.BY_KEY[key].compute(components) for key in ("service_level", "asa")},
+    }
+
+
+def _team_today(team_ids, now) -> dict:
+    """Today's contacts taken by the teams' agents: answered, handled, ASA and AHT."""
+    start = local_midnight(timezone.localdate(now))
+    components = services.contact_components_between(
+        start, now + timedelta(seconds=1), team_ids=team_ids
+    )
+    return {
+        **{key: components[key] for key in ("answered", "handled")},
+        **{key: definitions.BY_KEY[key].compute(components) for key in ("asa", "aht")},
     }
 
 

@@ -235,6 +235,16 @@ class TargetScope(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class TargetQuerySet(models.QuerySet):
+    def in_force(self, first, last=None):
+        """Targets in force on some day of [first, last]: the one rule of valid from and
+        due by (both inclusive) that every page, alert and API follows."""
+        last = last or first
+        return self.filter(valid_from__lte=last).filter(
+            models.Q(due_by__isnull=True) | models.Q(due_by__gte=first)
+        )
+
+
 class Target(models.Model):
     """A KPI value the business aims at, for the center or one queue, team or agent."""
 
@@ -250,6 +260,8 @@ class Target(models.Model):
     valid_from = models.DateField()
     due_by = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["kpi", "scope", "valid_from"]

@@ -1,13 +1,21 @@
 """Reads for the kpis app: KPI series from the rollup tables, never from raw contacts."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate, TruncHour, TruncMonth, TruncWeek
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, Q, Sum, When
+from django.db.models.functions import (
+    ExtractMinute,
+    Mod,
+    TruncDate,
+    TruncHour,
+    TruncMonth,
+    TruncWeek,
+)
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from agents import access
@@ -17,9 +25,12 @@ from kpis import definitions
 from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval, Target
 from scheduling.models import Shift
 
-GRANULARITIES = ("interval", "hour", "day", "week", "month", "total")
+GRANULARITIES = ("interval", "half_hour", "hour", "day", "week", "month", "total")
 GROUPS = ("queue", "team", "agent", "channel")
-INTRADAY = ("interval", "hour")
+# Grains read from the 15-minute tables, with their length.
+INTRADAY = {"interval": 15, "half_hour": 30, "hour": 60}
+# Whose numbers a request reads (see level_of).
+CENTER, QUEUE, TEAM, AGENT = "center", "queue", "team", "agent"
 
 
 def database_overview(user) -> dict:
@@ -58,6 +69,8 @@ class SeriesRequest:
     agents: tuple = ()
     channels: tuple = ()
     kpis: tuple | None = None
+    # Only what happened before this moment (a comparison with a day still under way).
+    until: datetime | None = None
 
 
 def _zone():
@@ -75,7 +88,7 @@ def period_starts(request: SeriesRequest) -> list[datetime]:
     if request.granularity == "total":
         return [first]
     if request.granularity in INTRADAY:
-        step = timedelta(minutes=15 if request.granularity == "interval" else 60)
+        step = timedelta(minutes=INTRADAY[request.granularity])
         moment, end, starts = first.astimezone(UTC), after.astimezone(UTC), []
         while moment < end:
             starts.append(moment.astimezone(zone))
@@ -91,13 +104,51 @@ def period_starts(request: SeriesRequest) -> list[datetime]:
     return [local_midnight(day) for day in days]
 
 
-def scope_rows(user, rows, *, has_team=True, has_agent=True):
-    """Limit rollup rows to what the user may see (None: an internal read, no limit)."""
+def level_of(user, request: SeriesRequest) -> str:
+    """Whose numbers the request reads: one agent's (or agents'), a team's, a queue's or
+    the whole center's. A team's numbers are the contacts its agents handled and its
+    agents' states; a queue's are every contact offered to it (docs/kpis.md, "Teams and
+    queues"). A supervisor reads their teams unless they ask for queues; an agent reads
+    themselves."""
+    if request.agents or request.group_by == AGENT:
+        return AGENT
+    if user is not None and not (access.is_manager(user) or access.is_supervisor(user)):
+        return AGENT
+    if request.teams or request.group_by == TEAM:
+        return TEAM
+    if request.queues or request.group_by == QUEUE:
+        return QUEUE
+    if user is not None and not access.is_manager(user):
+        return TEAM
+    return CENTER
+
+
+def not_applicable(level: str) -> tuple[str, ...]:
+    """KPIs with no meaning at this level: queue-side ones below a queue (unanswered
+    contacts have no team or agent), agent-state ones at a queue (states have no queue)."""
+    if level in (TEAM, AGENT):
+        return tuple(kpi.key for kpi in definitions.KPIS if kpi.level == definitions.QUEUE)
+    if level == QUEUE:
+        return tuple(
+            kpi.key for kpi in definitions.KPIS if kpi.explained_by in ("states", "schedule")
+        )
+    return ()
+
+
+def scope_rows(user, rows, *, has_team=True, has_agent=True, has_queue=False, level=None):
+    """Limit rollup rows to what the user may see (None: an internal read, no limit).
+
+    A supervisor reads their teams' rows, or, for a queue-level read, every row of the
+    queues their teams serve (a queue's numbers include the contacts nobody answered).
+    """
     if user is None or access.is_manager(user):
         return rows
     condition = Q(pk__in=[])
-    if access.is_supervisor(user) and has_team:
-        condition |= Q(team__in=access.visible_teams(user))
+    if access.is_supervisor(user):
+        if level == QUEUE and has_queue:
+            condition |= Q(queue__in=access.visible_queues(user))
+        elif has_team:
+            condition |= Q(team__in=access.visible_teams(user))
     if access.is_agent(user) and has_agent:
         agent = access.agent_of(user)
         if agent is not None:
@@ -124,6 +175,16 @@ def _period_expression(request: SeriesRequest, field: str, day_table: bool):
     zone = _zone()
     if request.granularity == "interval":
         return F(field)
+    if request.granularity == "half_hour":
+        # A 15-minute UTC interval is a 15-minute local one (offsets are whole quarter
+        # hours); its local half hour starts at it, or 15 minutes before when its local
+        # minute is :15 or :45.
+        second_quarter = GreaterThanOrEqual(Mod(ExtractMinute(field, tzinfo=zone), 30), 15)
+        return Case(
+            When(second_quarter, then=F(field) - timedelta(minutes=15)),
+            default=F(field),
+            output_field=DateTimeField(),
+        )
     if request.granularity == "hour":
         return TruncHour(field, tzinfo=zone)
     if day_table:
@@ -170,7 +231,7 @@ def _contact_source(user, request: SeriesRequest):
         needs.add("agent")  # an agent's own numbers are read by agent
     needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
               ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
-    if request.granularity in INTRADAY:
+    if request.granularity in INTRADAY or request.until is not None:
         return (
             ContactInterval.objects.all(),
             "interval_start",
@@ -190,7 +251,7 @@ def _contact_source(user, request: SeriesRequest):
 
 
 def _state_source(request: SeriesRequest):
-    if request.granularity in INTRADAY:
+    if request.granularity in INTRADAY or request.until is not None:
         return StateInterval.objects.all(), "interval_start", False
     return AgentDay.objects.all(), "day", True
 
@@ -202,13 +263,17 @@ def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool
         )
     start = local_midnight(request.start)
     end = local_midnight(request.end + timedelta(days=1))
+    if request.until is not None:
+        end = min(end, request.until)
     return rows.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
 
 
 def kpi_series(user, request: SeriesRequest) -> list[dict]:
     """KPIs per period (and group) for what the user may see, with no gaps."""
+    level = level_of(user, request)
     rows, time_field, day_table, fields = _contact_source(user, request)
-    rows = scope_rows(user, rows, has_agent="agent" in fields)
+    rows = scope_rows(user, rows, has_agent="agent" in fields, has_queue="queue" in fields,
+                      level=level)  # fmt: skip
     rows = filter_rows(_range_filter(rows, request, time_field, day_table), request, fields=fields)
     contacts = _aggregate(
         rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
@@ -232,8 +297,11 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     labels = _group_labels(request.group_by, groups)
     costs = _period_costs(user, request)
     keys = request.kpis
+    missing = not_applicable(level)
+    starts = period_starts(request)
+    unsettled = _unsettled(request, starts)
     results = []
-    for period in period_starts(request):
+    for period in starts:
         period_key = period if request.granularity != "total" else None
         for group in groups:
             components = dict.fromkeys(definitions.CONTACT_COMPONENTS, 0)
@@ -250,7 +318,8 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
             for kpi in definitions.KPIS:
                 if keys is not None and kpi.key not in keys:
                     continue
-                if kpi.daily_only and (request.granularity in INTRADAY or cost is None):
+                cost_unknown = request.granularity in INTRADAY or cost is None
+                if kpi.key in missing or (kpi.daily_only and cost_unknown):
                     values[kpi.key] = None
                 else:
                     values[kpi.key] = kpi.compute(components)
@@ -259,8 +328,67 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
                 "group": {request.group_by: labels.get(group)} if request.group_by else {},
                 "kpis": values,
                 "components": components,
+                "not_applicable": [key for key in missing if key in values],
+                "provisional": [key for key in unsettled.get(period, ()) if key in values],
             })  # fmt: skip
     return results
+
+
+def queues_served(teams) -> tuple[str, ...]:
+    """Names of the queues these teams answer (the teams' queues, set in the admin)."""
+    names = Queue.objects.filter(teams__in=teams).values_list("name", flat=True)
+    return tuple(sorted(set(names)))
+
+
+def served_queues_request(user, request: SeriesRequest) -> SeriesRequest | None:
+    """For a team-level request, the same request for the queues its teams serve."""
+    if request.group_by or level_of(user, request) != TEAM:
+        return None
+    teams = Team.objects.filter(name__in=request.teams) if request.teams else None
+    if teams is None:
+        teams = access.visible_teams(user) if user is not None else Team.objects.none()
+    queues = queues_served(teams)
+    if user is not None:
+        visible = set(access.visible_queues(user).values_list("name", flat=True))
+        queues = tuple(name for name in queues if name in visible)
+    return replace(request, teams=(), agents=(), queues=queues) if queues else None
+
+
+def scope_series(user, request: SeriesRequest) -> list[dict]:
+    """kpi_series for a page's scope, read as a person reads a team: its agents' numbers,
+    and for the queue-side KPIs (offered, service level, abandonment) those of the queues
+    the team serves, named in each row's `queues_served`. Other levels: kpi_series."""
+    rows = kpi_series(user, request)
+    served = served_queues_request(user, request)
+    if served is None:
+        return rows
+    queue_rows = kpi_series(user, served)
+    for row, queue_row in zip(rows, queue_rows, strict=True):
+        for key in row["not_applicable"]:
+            row["kpis"][key] = queue_row["kpis"][key]
+        row["not_applicable"] = []
+        row["queues_served"] = list(served.queues)
+        row["queue_components"] = queue_row["components"]
+    return rows
+
+
+def period_ends(request: SeriesRequest, starts: list[datetime]) -> list[datetime]:
+    """Where each period of the series ends (the next one's start; the last: the range's)."""
+    after = local_midnight(request.end + timedelta(days=1))
+    return [*starts[1:], after] if request.granularity != "total" else [after]
+
+
+def _unsettled(request: SeriesRequest, starts: list[datetime]) -> dict:
+    """KPIs per period that may still change (spec: FCR looks forward over the repeat
+    window): a period is final once its end lies that far behind us."""
+    now = timezone.now()
+    settling = [kpi for kpi in definitions.KPIS if kpi.settles_after_days]
+    return {
+        start: tuple(
+            kpi.key for kpi in settling if end + timedelta(days=kpi.settles_after_days()) > now
+        )
+        for start, end in zip(starts, period_ends(request, starts), strict=True)
+    }
 
 
 def _group_labels(group_by, groups) -> dict:
@@ -272,6 +400,29 @@ def _group_labels(group_by, groups) -> dict:
     if group_by == "agent":
         return dict(Agent.objects.filter(pk__in=ids).values_list("pk", "login"))
     return {group: group for group in groups}
+
+
+def prorated_cost(entry: CostEntry, first: date, last: date) -> Decimal | None:
+    """The part of a cost entry that falls in the days [first, last] (spread evenly over
+    its own days); None when they do not overlap."""
+    overlap = (min(last, entry.end_date) - max(first, entry.start_date)).days + 1
+    if overlap <= 0:
+        return None
+    return entry.amount * overlap / ((entry.end_date - entry.start_date).days + 1)
+
+
+def cost_entries(user, request: SeriesRequest) -> list[dict]:
+    """The cost entries behind a period's cost, each with its share of the period: the
+    rows that explain cost per contact (the same entries and rule as _period_costs)."""
+    entries = CostEntry.objects.filter(start_date__lte=request.end, end_date__gte=request.start)
+    if user is not None and not access.is_manager(user):
+        entries = entries.filter(team__in=access.visible_teams(user))
+    if request.teams:
+        entries = entries.filter(team__name__in=request.teams)
+    return [
+        {"entry": entry, "share": prorated_cost(entry, request.start, request.end)}
+        for entry in entries.select_related("team").order_by("start_date", "description")
+    ]
 
 
 def _period_costs(user, request: SeriesRequest) -> dict:
@@ -299,11 +450,9 @@ def _period_costs(user, request: SeriesRequest) -> dict:
         bounds.append((start, max(first, request.start), min(last, request.end)))
     costs = defaultdict(lambda: Decimal(0))
     for entry in entries:  # a handful of rows a month: summed here, pro-rated by day
-        length = (entry.end_date - entry.start_date).days + 1
         for start, first, last in bounds:
-            overlap = (min(last, entry.end_date) - max(first, entry.start_date)).days + 1
-            if overlap > 0:
-                share = entry.amount * overlap / length
+            share = prorated_cost(entry, first, last)
+            if share is not None:
                 costs[(start, None)] += share
                 if request.group_by == "team":
                     costs[(start, entry.team_id)] += share
@@ -345,19 +494,73 @@ def visible_targets(user):
     )
 
 
+# A scope's own target wins over a wider one's: an agent's, then a queue's or a team's,
+# then the center's.
+_SPECIFIC_FIRST = {"agent": 0, "queue": 1, "team": 2, "center": 3}
+
+
+def targets_for(first: date, last: date | None = None, *, queue=None, team=None, agent=None):
+    """The target each KPI is measured against, by KPI key, for one scope over the days
+    [first, last]: the scope's own target in force, else its team's (for an agent), else
+    the center's. The one rule every page, the wallboard and the alerts follow."""
+    condition = Q(scope="center")
+    if agent is not None:
+        condition |= Q(scope="agent", agent=agent)
+        team = team or agent.team
+    if team is not None:
+        condition |= Q(scope="team", team=team)
+    if queue is not None:
+        condition |= Q(scope="queue", queue=queue)
+    chosen = {}
+    # Newest first: among targets of one scope in force together, the latest counts.
+    for target in (
+        Target.objects.in_force(first, last).filter(condition).order_by("-valid_from", "-pk")
+    ):
+        current = chosen.get(target.kpi)
+        if current is None or _SPECIFIC_FIRST[target.scope] < _SPECIFIC_FIRST[current.scope]:
+            chosen[target.kpi] = target
+    return chosen
+
+
+def _target_row(target, kpi, actual, today) -> dict:
+    return {
+        "id": target.pk,
+        "kpi": kpi.key,
+        "label": kpi.label,
+        "scope": target.scope,
+        "scope_name": target.scope_label,
+        "target": target.value,
+        "warning_margin": target.warning_margin,
+        "actual": actual,
+        "distance": None if actual is None else actual - target.value,
+        "status": target_status(kpi, target.value, target.warning_margin, actual),
+        "valid_from": target.valid_from,
+        "due_by": target.due_by,
+        "days_left": (target.due_by - today).days if target.due_by else None,
+    }
+
+
 def targets_status(user, start: date, end: date) -> list[dict]:
     """Each target in force during the period, with its actual value and status.
 
     The actual value is the KPI over the period, clipped to the target's own dates, for
-    the target's whole scope (a supervisor sees the center target's real value).
+    the target's whole scope; a team's queue-side KPIs (service level, abandonment) are
+    those of the queues it serves. An agent sees the targets they are measured against
+    (their own, else their team's, else the center's) with their own numbers.
     """
     today = timezone.localdate()
+    if not (access.is_manager(user) or access.is_supervisor(user)):
+        agent = access.agent_of(user)
+        if agent is None:
+            return []
+        chosen = targets_for(start, end, agent=agent)
+        [row] = kpi_series(None, SeriesRequest(start=start, end=end, agents=(agent.login,)))
+        return [
+            _target_row(target, definitions.BY_KEY[key], row["kpis"][key], today)
+            for key, target in sorted(chosen.items())
+        ]
     rows = []
-    for target in (
-        visible_targets(user)
-        .filter(valid_from__lte=end)
-        .filter(Q(due_by__isnull=True) | Q(due_by__gte=start))
-    ):
+    for target in visible_targets(user).in_force(start, end):
         kpi = definitions.BY_KEY[target.kpi]
         first, last = max(start, target.valid_from), min(end, target.due_by or end)
         scope_filter = {
@@ -365,25 +568,10 @@ def targets_status(user, start: date, end: date) -> list[dict]:
             "team": {"teams": (target.team.name,)} if target.team else {},
             "agent": {"agents": (target.agent.login,)} if target.agent else {},
         }.get(target.scope, {})
-        [row] = kpi_series(
+        [row] = scope_series(
             None, SeriesRequest(start=first, end=last, kpis=(kpi.key,), **scope_filter)
         )
-        actual = row["kpis"][kpi.key]
-        rows.append({
-            "id": target.pk,
-            "kpi": kpi.key,
-            "label": kpi.label,
-            "scope": target.scope,
-            "scope_name": target.scope_label,
-            "target": target.value,
-            "warning_margin": target.warning_margin,
-            "actual": actual,
-            "distance": None if actual is None else actual - target.value,
-            "status": target_status(kpi, target.value, target.warning_margin, actual),
-            "valid_from": target.valid_from,
-            "due_by": target.due_by,
-            "days_left": (target.due_by - today).days if target.due_by else None,
-        })  # fmt: skip
+        rows.append(_target_row(target, kpi, row["kpis"][kpi.key], today))
     return rows
 
 

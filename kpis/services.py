@@ -10,26 +10,23 @@ moved to another queue) disappears instead of lingering.
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateTimeField, Exists, F, Func, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agents.models import AgentStateEvent
+from interactions import outcomes
 from interactions.models import Direction, Interaction
+from interactions.outcomes import repeat_window
 from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
 from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
 from scheduling.models import Shift, ShiftActivity
 
 # How far each incremental rollup looks back before its watermark (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
-
-
-def repeat_window() -> timedelta:
-    return timedelta(days=getattr(settings, "KPI_REPEAT_WINDOW_DAYS", 7))
 
 
 def state_cap() -> timedelta:
@@ -54,19 +51,6 @@ class _Dialect:
 
     def __init__(self, vendor: str):
         self.postgres = vendor == "postgresql"
-
-    def bucket(self, column: str) -> str:
-        if self.postgres:
-            return f"to_timestamp(floor(extract(epoch from {column}) / 900) * 900)"
-        return (
-            f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', "
-            f"(CAST(strftime('%%s', {column}) AS INTEGER) / 900) * 900, 'unixepoch')"
-        )
-
-    def seconds_between(self, start: str, end: str) -> str:
-        if self.postgres:
-            return f"extract(epoch from ({end} - {start}))"
-        return f"round((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
     def epoch(self, column: str) -> str:
         if self.postgres:
@@ -100,76 +84,53 @@ class _Dialect:
     def greatest(self, *values: str) -> str:
         return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(values)})"
 
-    def plus_seconds(self, column: str, seconds_param: str) -> str:
-        if self.postgres:
-            return f"({column} + {seconds_param} * interval '1 second')"
-        return (
-            f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {column}, '+' || {seconds_param} || ' seconds')"
+
+class _Bucket(Func):
+    """The 15-minute UTC interval a datetime falls in."""
+
+    arity = 1
+    output_field = DateTimeField()
+    template = "to_timestamp(floor(extract(epoch from %(expressions)s) / 900) * 900)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = (
+            "strftime('%%%%Y-%%%%m-%%%%d %%%%H:%%%%M:%%%%S', "
+            "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 900) * 900, 'unixepoch')"
         )
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
-def _contact_interval_sql(d: _Dialect) -> str:
-    wait_answered = d.seconds_between("i.arrived_at", "i.answered_at")
-    wait_ended = d.seconds_between("i.arrived_at", "i.ended_at")
-    inbound = "i.direction = 'inbound'"
-    answered = f"{inbound} AND i.answered_at IS NOT NULL"
-    unanswered_ended = f"{inbound} AND i.answered_at IS NULL AND i.ended_at IS NOT NULL"
-    abandoned = f"{unanswered_ended} AND NOT i.callback_requested"
-    handled = f"{answered} AND i.ended_at IS NOT NULL"
-    eligible = f"{handled} AND (i.resolved IS NOT NULL OR i.customer <> '')"
-    interactions = _table(Interaction)
-    repeat = (
-        f"EXISTS (SELECT 1 FROM {interactions} r WHERE r.customer = i.customer "
-        f"AND r.direction = 'inbound' AND r.id <> i.id AND r.arrived_at > i.arrived_at "
-        f"AND r.arrived_at <= {d.plus_seconds('i.arrived_at', '%(window)s')})"
-    )
-    resolved = (
-        f"{eligible} AND (i.resolved IS NULL OR i.resolved) AND (i.customer = '' OR NOT {repeat})"
-    )
+CONTACT_INTERVAL_KEYS = ("interval_start", "queue_id", "team_id", "agent_id", "channel")
 
-    def count(condition):
-        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
-    def total(condition, value):
-        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
-
-    components = {
-        "offered": count(inbound),
-        "answered": count(answered),
-        "answered_in_sl": count(f"{answered} AND {wait_answered} <= q.service_level_seconds"),
-        "abandoned": count(abandoned),
-        "short_abandoned": count(f"{abandoned} AND {wait_ended} < q.short_abandon_seconds"),
-        "callbacks": count(f"{unanswered_ended} AND i.callback_requested"),
-        "wait_answered_sum": total(answered, wait_answered),
-        "wait_max": f"MAX(CASE WHEN {answered} THEN {wait_answered} END)",
-        "handled": count(handled),
-        "talk_sum": total(handled, "i.talk_seconds"),
-        "hold_sum": total(handled, "i.hold_seconds"),
-        "wrap_sum": total(handled, "i.wrap_seconds"),
-        "transferred": count(f"{handled} AND i.transferred"),
-        "fcr_eligible": count(eligible),
-        "fcr_resolved": count(resolved),
-        "csat_responses": count(f"{inbound} AND i.csat IS NOT NULL"),
-        "csat_positive": count(f"{inbound} AND i.csat >= 4"),
-        "nps_responses": count(f"{inbound} AND i.nps IS NOT NULL"),
-        "promoters": count(f"{inbound} AND i.nps >= 9"),
-        "detractors": count(f"{inbound} AND i.nps <= 6"),
-        "outbound_handled": count(
-            f"i.direction = '{Direction.OUTBOUND}' AND i.ended_at IS NOT NULL"
-        ),
-    }
-    assert tuple(components) == CONTACT_COMPONENTS
-    bucket = d.bucket("i.arrived_at")
+def contact_interval_rows(start: datetime | None = None, end: datetime | None = None):
+    """Contact components per (15-minute interval, queue, team, agent, channel) of the
+    contacts that arrived in [start, end), aggregated with the outcome rules of
+    interactions.outcomes: the one definition the drill-down lists filter with too."""
+    contacts = Interaction.objects.all()
+    if start is not None:
+        contacts = contacts.filter(arrived_at__gte=start)
+    if end is not None:
+        contacts = contacts.filter(arrived_at__lt=end)
+    aggregates = outcomes.component_aggregates(repeat_window())
+    assert tuple(aggregates) == CONTACT_COMPONENTS
     return (
-        f"INSERT INTO {_table(ContactInterval)} "
-        f"(interval_start, queue_id, team_id, agent_id, channel, {', '.join(components)}) "
-        f"SELECT {bucket} AS interval_start, i.queue_id, i.team_id, i.agent_id, i.channel, "
-        f"{', '.join(f'{expression} AS {name}' for name, expression in components.items())} "
-        f"FROM {interactions} i LEFT JOIN {_table(Interaction.queue.field.related_model)} q "
-        f"ON q.id = i.queue_id "
-        f"WHERE i.arrived_at >= %(start)s AND i.arrived_at < %(end)s "
-        f"GROUP BY {bucket}, i.queue_id, i.team_id, i.agent_id, i.channel"
+        contacts.annotate(interval_start=_Bucket("arrived_at"))
+        .values(*CONTACT_INTERVAL_KEYS)
+        .annotate(**aggregates)
+        .order_by()
     )
+
+
+def _contact_interval_statement(start: datetime, end: datetime) -> tuple[str, tuple]:
+    """INSERT ... SELECT of contact_interval_rows: the ORM writes the SELECT, the
+    database runs it all (no row passes through Python)."""
+    select, params = contact_interval_rows(start, end).query.sql_with_params()
+    columns = ", ".join((*CONTACT_INTERVAL_KEYS, *CONTACT_COMPONENTS))
+    sql = (
+        f"INSERT INTO {_table(ContactInterval)} ({columns}) SELECT {columns} FROM ({select}) parts"
+    )
+    return sql, params
 
 
 # Scheduled activity -> the agent states that adhere to it (spec/kpis.md).
@@ -309,19 +270,21 @@ def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
     return runs
 
 
-def roll_up_days(days: Iterable[date]) -> int:
+def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     """Recompute the rollups of these local days; returns how many days were rolled.
 
     Each run of consecutive days is one transaction of one statement per table (one day
-    at a time on SQLite).
+    at a time on SQLite). Agent states and scheduled activities are cut at `now` (the
+    present by default): a day that has just begun holds only the seconds that happened,
+    and the next run (roll_up_changes re-rolls the current day every time) adds the rest.
     """
     dialect = _Dialect(connection.vendor)
-    statements = (
-        _contact_interval_sql(dialect),
+    later_statements = (
         _state_interval_sql(dialect),
         _contact_day_sql(dialect),
         _agent_day_sql(dialect),
     )
+    now = now or timezone.now()
     cap = state_cap()
     adapt = connection.ops.adapt_datetimefield_value
     rolled = 0
@@ -333,10 +296,9 @@ def roll_up_days(days: Iterable[date]) -> int:
             "end": adapt(end),
             "day": connection.ops.adapt_datefield_value(first),
             "zone": settings.TIME_ZONE,
-            "window": int(repeat_window().total_seconds()),
             "since": adapt(start - cap),
             "first": start.timestamp(),
-            "last": end.timestamp(),
+            "last": min(end, now).timestamp(),
             "cap": cap.total_seconds(),
         }
         with transaction.atomic():
@@ -350,7 +312,8 @@ def roll_up_days(days: Iterable[date]) -> int:
             ContactDay.objects.filter(day__gte=first, day__lte=last).delete()
             AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
             with connection.cursor() as cursor:
-                for statement in statements:
+                cursor.execute(*_contact_interval_statement(start, end))
+                for statement in later_statements:
                     cursor.execute(statement, params)
         rolled += (last - first).days + 1
     return rolled
@@ -439,6 +402,15 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     return days
 
 
+def elapsed_days(since: datetime | None, until: datetime) -> set[date]:
+    """The local days time has moved through since the last run: their states and
+    schedules were cut at the last run's present and go on to this one's."""
+    if since is None:
+        return set()
+    first, last = timezone.localdate(since), timezone.localdate(until)
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
 def roll_up_changes() -> int:
     """Re-roll the days touched since the last run; returns the number of days rolled.
 
@@ -457,34 +429,23 @@ def roll_up_changes() -> int:
         # Look back a little before the watermark: a transaction that stamped its rows just
         # before the last run but committed just after it is caught by this run.
         since = state.contacts_rolled_to and state.contacts_rolled_to - LATE_COMMIT_MARGIN
-        days = changed_days(since, until)
-        rolled = roll_up_days(days)
+        days = changed_days(since, until) | elapsed_days(since, until)
+        rolled = roll_up_days(days, now=until)
         state.contacts_rolled_to = state.states_rolled_to = until
         state.save()
     return rolled
 
 
-def contact_components_between(start: datetime, end: datetime, queue_ids) -> dict:
-    """Contact components of [start, end) for these queues, summed, straight from the raw
-    table with the rollup's own SQL: the live wallboard counts exactly as the rollups do."""
-    queue_ids = list(queue_ids)
-    if not queue_ids:
-        return dict.fromkeys(CONTACT_COMPONENTS, 0)
-    insert = _contact_interval_sql(_Dialect(connection.vendor))
-    select = insert[insert.index(") SELECT ") + 2 :]
-    placeholders = ", ".join(f"%(queue{n})s" for n in range(len(queue_ids)))
-    sql = f"SELECT {_sum_columns(CONTACT_COMPONENTS)} FROM ({select}) parts WHERE queue_id IN ({placeholders})"
-    params = {
-        "start": connection.ops.adapt_datetimefield_value(start),
-        "end": connection.ops.adapt_datetimefield_value(end),
-        "window": int(repeat_window().total_seconds()),
-        **{f"queue{n}": queue_id for n, queue_id in enumerate(queue_ids)},
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    # PostgreSQL sums seconds as numeric (Decimal): the registry works in floats.
-    return {
-        name: float(value) if isinstance(value, Decimal) else (value or 0)
-        for name, value in zip(CONTACT_COMPONENTS, row, strict=True)
-    }
+def contact_components_between(
+    start: datetime, end: datetime, queue_ids=None, *, team_ids=None
+) -> dict:
+    """Contact components of [start, end) for these queues (or the contacts these teams
+    took), summed straight from the raw table with the rollup's own aggregates: the live
+    wallboard counts exactly as the rollups do."""
+    contacts = Interaction.objects.filter(arrived_at__gte=start, arrived_at__lt=end)
+    if queue_ids is not None:
+        contacts = contacts.filter(queue__in=list(queue_ids))
+    if team_ids is not None:
+        contacts = contacts.filter(team__in=list(team_ids))
+    components = contacts.aggregate(**outcomes.component_aggregates(repeat_window()))
+    return {name: components[name] for name in CONTACT_COMPONENTS}

@@ -14,4 +14,5 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("kpis/", views.kpi_help, name="kpi-help"),
     path("kpis/<slug:key>/", views.kpi_help, name="kpi-help-detail"),
+    path("kpis/<slug:key>/explain/", views.kpi_explain, name="kpi-explain"),
 ]

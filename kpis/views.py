@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from agents import access
 from contactcenter.exports import csv_filename, csv_response, requested
+from interactions import outcomes
 from kpis import alerts, charts, dashboards, definitions, leaderboards, live, selectors
-from kpis.models import Alert, Target
+from kpis.models import Alert
 
 
 @login_required
@@ -41,7 +42,8 @@ def overview(request):
         "teams": access.visible_teams(user).values_list("name", flat=True),
         "channels": ["voice", "chat", "email", "social", "sms"],
         "data": dashboards.overview(user, filters),
-        "drill": dashboards.DRILL_OUTCOME,
+        "comparisons": dashboards.COMPARISONS,
+        "grains": dashboards.GRAINS,
     }
     return render(request, "kpis/overview.html", context)
 
@@ -77,8 +79,28 @@ def kpi_help(request, key=None):
     return render(
         request,
         "kpis/kpi_help.html",
-        {"kpis": definitions.KPIS, "current": definitions.BY_KEY.get(key)},
+        {
+            "kpis": definitions.KPIS,
+            "current": definitions.BY_KEY.get(key),
+            "outcome_labels": outcomes.LABELS,
+        },  # fmt: skip
     )
+
+
+@login_required
+def kpi_explain(request, key):
+    """What makes a KPI that no contact list explains: agent states, schedules or costs,
+    for the same period and scope as the figure it was opened from."""
+    kpi = definitions.BY_KEY.get(key)
+    if kpi is None or not kpi.explained_by:
+        raise Http404
+    user = request.user
+    if not (access.is_manager(user) or access.is_supervisor(user) or access.agent_of(user)):
+        raise Http404
+    series_request, errors = dashboards.explain_request(request.GET)
+    context = {"data": dashboards.explain(user, kpi, series_request), "errors": errors,
+               "request_filters": series_request}  # fmt: skip
+    return render(request, "kpis/kpi_explain.html", context)
 
 
 @login_required
@@ -112,7 +134,6 @@ def team_detail(request, pk):
         "periods": dashboards.PERIODS,
         "data": data,
         "agent_ids": dict(team.agents.values_list("login", "pk")),
-        "drill": dashboards.DRILL_OUTCOME,
     }
     return render(request, "kpis/team.html", context)
 
@@ -203,10 +224,7 @@ def wallboard(request):
         "teams": access.visible_teams(user).values_list("name", flat=True),
         "selected_queues": queues,
         "selected_teams": teams,
-        "targets": {
-            t.kpi: t
-            for t in Target.objects.filter(scope="center", kpi__in=("service_level", "asa"))
-        },
+        "targets": dashboards.page_targets(user, dashboards.today_filters(queues, teams)),
     }
     return render(request, "kpis/wallboard.html", context)
 
@@ -220,6 +238,8 @@ WALLBOARD_COLUMNS = ("section", "name", "value", "waiting", "longest_wait_second
 def _wallboard_rows(numbers):
     for name, value in numbers["today"].items():
         yield ["today", name, value, None, None, None, None]
+    for name, value in (numbers["team_today"] or {}).items():
+        yield ["team today", name, value, None, None, None, None]
     for row in numbers["queues"]:
         yield ["waiting", row["queue"], None, row["waiting"], row["longest_wait_seconds"], None,
                None]  # fmt: skip

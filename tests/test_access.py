@@ -38,10 +38,13 @@ def test_supervisor_sees_only_their_teams(supervisor_a, team_a, agent_a, floor):
     assert list(access.visible_teams(supervisor_a)) == [team_a]
     assert set(access.visible_agents(supervisor_a)) == {agent_a, floor["extra"][0]}
     assert list(access.visible_queues(supervisor_a)) == [floor["queues"][0]]
-    assert set(access.visible_interactions(supervisor_a)) == {
-        floor["contacts"][agent_a],
-        floor["contacts"][floor["extra"][0]],
-    }
+    # Their teams' contacts, and every contact offered to the queues their teams serve
+    # (here all four are Billing's, team B's too): a queue's numbers and the contacts
+    # behind them agree. Team B's contact in Sales, a queue team A does not serve, stays out.
+    elsewhere = InteractionFactory(agent=floor["extra"][1], team=floor["extra"][1].team,
+                                   queue=floor["queues"][1])  # fmt: skip
+    visible = set(access.visible_interactions(supervisor_a))
+    assert visible == set(floor["contacts"].values()) and elsewhere not in visible
     assert set(access.editable_agents(supervisor_a)) == {agent_a, floor["extra"][0]}
 
 

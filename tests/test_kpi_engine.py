@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from interactions.models import Queue
 from kpis import services
@@ -94,7 +95,9 @@ def test_a_repeat_arriving_later_rerolls_the_first_contacts_day(manager):
     assert services.roll_up_changes() == 1
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 100
     contact(10, customer="A", at=T0 + timedelta(days=3))  # the customer calls again
-    assert services.roll_up_changes() == 2  # that day, and the first contact's day
+    # That day, the first contact's day, and today (time moved on since the last run).
+    today = timezone.localdate()
+    assert services.roll_up_changes() == len({DAY, DAY + timedelta(days=3), today})
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 0
     services.roll_up_changes()  # nothing new: the same numbers
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 0
@@ -182,16 +185,19 @@ def test_group_by_queue_team_agent_and_channel_and_supervisor_scope(
     contact(10, agent=north, team=team_a, channel="chat")
     contact(10, agent=south, team=team_b)
     services.roll_up_days([DAY])
-    by = lambda user, group, **kw: {  # noqa: E731
-        tuple(r["group"].values())[0]: r["kpis"]["offered"]
+    by = lambda user, group, kpi="answered", **kw: {  # noqa: E731
+        tuple(r["group"].values())[0]: r["kpis"][kpi]
         for r in kpi_series(user, SeriesRequest(start=DAY, end=DAY, group_by=group, **kw))
     }
     assert by(manager, "team") == {"Team A": 2, "Team B": 1}
     assert by(manager, "agent") == {"n1": 2, "s1": 1}
-    assert by(manager, "channel") == {"chat": 1, "voice": 2}
-    assert by(manager, "queue") == {"Billing": 3}
+    assert by(manager, "channel", "offered") == {"chat": 1, "voice": 2}
+    assert by(manager, "queue", "offered") == {"Billing": 3}
     assert by(supervisor_a, "team") == {"Team A": 2}
     assert by(manager, "agent", channels=("voice",)) == {"n1": 1, "s1": 1}
+    # Offered belongs to queues: a team's or an agent's is not applicable, never partial.
+    assert by(manager, "team", "offered") == {"Team A": None, "Team B": None}
+    assert by(manager, "agent", "service_level") == {"n1": None, "s1": None}
 
 
 def _states(agent, *events):

@@ -53,18 +53,27 @@ def test_targets_status_computes_each_scope_over_its_dates(manager, supervisor_a
     services.roll_up_days([DAY])
     Target.objects.create(kpi="service_level", value=80, warning_margin=10, valid_from=DAY,
                           due_by=date(2026, 3, 31))  # fmt: skip
-    Target.objects.create(kpi="service_level", scope="team", team=team_a, value=80, valid_from=DAY)
-    Target.objects.create(kpi="service_level", scope="team", team=team_b, value=80, valid_from=DAY)
+    # A team's ASA is its agents' contacts'; its service level is its queues' (Team A
+    # serves Billing, Team B serves none: no queue-side number to measure).
+    team_a.queues.add(queue)
+    Target.objects.create(kpi="asa", scope="team", team=team_a, value=20, valid_from=DAY)
+    Target.objects.create(kpi="asa", scope="team", team=team_b, value=20, valid_from=DAY)
+    Target.objects.create(kpi="service_level", scope="team", team=team_a, value=40, valid_from=DAY)
+    Target.objects.create(kpi="service_level", scope="team", team=team_b, value=40, valid_from=DAY)
     Target.objects.create(kpi="asa", scope="queue", queue=queue, value=20, warning_margin=10,
                           valid_from=DAY)  # fmt: skip
 
-    rows = {(r["scope"], r["scope_name"]): r for r in targets_status(manager, DAY, DAY)}
+    rows = {(r["scope"], r["scope_name"], r["kpi"]): r for r in targets_status(manager, DAY, DAY)}
     assert (
-        rows[("center", "whole center")]["actual"] == 50
-        and rows[("center", "whole center")]["status"] == "red"
+        rows[("center", "whole center", "service_level")]["actual"] == 50
+        and rows[("center", "whole center", "service_level")]["status"] == "red"
     )
-    assert rows[("team", "Team A")]["status"] == "green"
-    assert rows[("team", "Team B")]["status"] == "red"
+    assert rows[("team", "Team A", "asa")]["status"] == "green"
+    assert rows[("team", "Team B", "asa")]["status"] == "red"
+    assert rows[("team", "Team A", "service_level")]["actual"] == 50  # Billing's, both teams
+    assert rows[("team", "Team B", "service_level")]["status"] == "no data"
+    rows = {(r["scope"], r["scope_name"]): r for r in targets_status(manager, DAY, DAY)
+            if r["kpi"] != "service_level" or r["scope"] != "team"}  # fmt: skip
     assert (
         rows[("queue", "Billing")]["actual"] == 25
         and rows[("queue", "Billing")]["status"] == "amber"
@@ -74,7 +83,7 @@ def test_targets_status_computes_each_scope_over_its_dates(manager, supervisor_a
     client = APIClient()
     client.force_authenticate(supervisor_a)
     seen = client.get("/api/v1/targets/status/?start=2026-03-02&end=2026-03-02").json()
-    assert sorted(r["scope_name"] for r in seen) == ["Team A", "whole center"]
+    assert sorted({r["scope_name"] for r in seen}) == ["Billing", "Team A", "whole center"]
 
 
 def test_outliers_flag_agents_far_from_their_team(team_a):

@@ -64,3 +64,11 @@ def hours(value):
 def state_label(state):
     """'after_contact_work' -> 'After contact work' (the agent-state choice's label)."""
     return AgentState(state).label if state in AgentState.values else state
+
+
+@register.simple_tag
+def drill(kpi, start, end, **scope):
+    """The link behind a KPI's number (kpis.dashboards.drill_href); '' when none."""
+    from kpis.dashboards import drill_href
+
+    return drill_href(kpi, start, end, **scope) or ""

@@ -25,6 +25,13 @@
     var sl = parseFloat(board.dataset.slTarget), asa = parseFloat(board.dataset.asaTarget);
     if (!isNaN(sl) && today.service_level !== null) colour(board.querySelector('[data-target-of="service_level"]'), today.service_level >= sl);
     if (!isNaN(asa) && today.asa !== null) colour(board.querySelector('[data-target-of="asa"]'), today.asa <= asa);
+    var team = document.getElementById("team-today");
+    if (team && data.team_today) {
+      team.querySelector('[data-team="answered"]').textContent = data.team_today.answered;
+      team.querySelector('[data-team="handled"]').textContent = data.team_today.handled;
+      team.querySelector('[data-team="asa"]').textContent = duration(data.team_today.asa);
+      team.querySelector('[data-team="aht"]').textContent = duration(data.team_today.aht);
+    }
     data.queues.forEach(function (queue) {
       var row = board.querySelector('tr[data-queue="' + CSS.escape(queue.queue) + '"]');
       if (!row) return;

@@ -61,9 +61,12 @@ def test_manager_reads_filters_drills_down_and_exports(live_server, page, demo_c
     chat = offered.inner_text()
     assert int(chat.replace(",", "")) < int(week.replace(",", ""))
 
-    page.locator('[data-kpi="abandoned"]').click()
+    # The tile and the list behind it agree to the contact.
+    abandoned = page.locator('[data-kpi="abandoned"] .tile-value').inner_text()
+    page.locator('[data-kpi="abandoned"] .tile-main').click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contacts")
-    expect(page.locator(".page-head")).to_contain_text("abandoned")
+    expect(page.locator(".page-head")).to_contain_text("Abandoned")
+    expect(page.locator("#contact-count")).to_have_text(abandoned)
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     assert download.value.suggested_filename == "contacts.csv"
