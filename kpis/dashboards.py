@@ -210,28 +210,38 @@ def comparison(filters: Filters, now: datetime | None = None) -> dict:
     result["before"] = filters.request(
         start=filters.start - timedelta(days=shift), end=before_end, until=until
     )
+    before_start = filters.start - timedelta(days=shift)
     if length == 1:
         label = "yesterday" if shift == 1 else f"{before_end:%a %-d %b}"
+    elif before_start.month == before_end.month:
+        label = f"{before_start:%-d}–{before_end:%-d %b}"
     else:
-        label = f"{filters.start - timedelta(days=shift):%-d %b} – {before_end:%-d %b}"
+        label = f"{before_start:%-d %b} – {before_end:%-d %b}"
     if until is not None:
         label += f", to {until:%H:%M}"
     result["label"] = label
     return result
 
 
-def _channel_split(user, filters: Filters) -> dict:
+# Waits a person reads per kind of channel (definitions.REAL_TIME_CHANNELS / DEFERRED).
+SPLIT_KPIS = ("asa", "max_wait")
+CHANNEL_GROUPS = {"real_time": "voice & chat", "deferred": "e-mail, social, SMS"}
+
+
+def channel_split(user, request: SeriesRequest) -> dict:
     """ASA and longest wait of real-time channels and of deferred ones, apart: seconds of
-    a call and hours of an e-mail averaged together mean nothing."""
-    if filters.channels:
+    a call and hours of an e-mail averaged together mean nothing. Empty when the request
+    already names its channels."""
+    if request.channels:
         return {}
-    keys = ("asa", "max_wait")
-    [real_time] = scope_series(user, filters.request(channels=definitions.REAL_TIME_CHANNELS,
-                                                     kpis=keys))  # fmt: skip
-    [deferred] = scope_series(user, filters.request(channels=definitions.DEFERRED_CHANNELS,
-                                                    kpis=keys))  # fmt: skip
-    return {key: {"real_time": real_time["kpis"][key], "deferred": deferred["kpis"][key]}
-            for key in keys}  # fmt: skip
+    keys = SPLIT_KPIS if request.kpis is None else tuple(k for k in SPLIT_KPIS if k in request.kpis)
+    groups = {"real_time": definitions.REAL_TIME_CHANNELS,
+              "deferred": definitions.DEFERRED_CHANNELS}  # fmt: skip
+    values = {
+        group: scope_series(user, replace(request, channels=channels, kpis=keys))[0]["kpis"]
+        for group, channels in groups.items()
+    }
+    return {key: {group: values[group][key] for group in groups} for key in keys}
 
 
 def tiles(user, filters: Filters) -> list[dict]:
@@ -241,7 +251,7 @@ def tiles(user, filters: Filters) -> list[dict]:
     [before] = scope_series(user, compare["before"])
     spark = scope_series(user, filters.request(granularity="hour" if filters.single_day else "day"))
     targets = page_targets(user, filters)
-    split = _channel_split(user, filters)
+    split = channel_split(user, filters.request())
     links = drill_scope(user, filters, now)
     result = []
     for kpi in definitions.KPIS:
@@ -315,18 +325,21 @@ def _better(kpi, now, before):
     return (now > before) == (kpi.direction == definitions.HIGHER)
 
 
-def trend_charts(spark_rows, targets) -> list[dict]:
+def trend_charts(spark_rows, targets, real_time_rows=None) -> list[dict]:
+    """The overview's trend charts; waits (SPLIT_KPIS) are drawn for voice and chat when
+    `real_time_rows` holds them (a page not filtered by channel)."""
     periods = [row["period_start"].isoformat() for row in spark_rows]
     figures = []
     for key in TREND_KPIS:
         kpi = definitions.BY_KEY[key]
         target = targets.get(key)
-        figures.append({
-            "key": key,
-            "figure": charts.trend(kpi, periods, [row["kpis"][key] for row in spark_rows],
-                                   target.value if target else None,
-                                   provisional=[key in row["provisional"] for row in spark_rows]),
-        })  # fmt: skip
+        rows = real_time_rows if key in SPLIT_KPIS and real_time_rows else spark_rows
+        figure = charts.trend(kpi, periods, [row["kpis"][key] for row in rows],
+                              target.value if target else None,
+                              provisional=[key in row["provisional"] for row in rows])  # fmt: skip
+        if rows is real_time_rows:
+            figure["layout"]["title"]["text"] += f" · {CHANNEL_GROUPS['real_time']}"
+        figures.append({"key": key, "figure": figure})
     return figures
 
 
@@ -386,13 +399,22 @@ def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
     ]  # fmt: skip
 
 
+def _real_time_spark(user, filters: Filters):
+    """The waits' trend over voice and chat only, unless the page chose its channels."""
+    if filters.channels:
+        return None
+    granularity = "hour" if filters.single_day else "day"
+    return scope_series(user, filters.request(granularity=granularity, kpis=SPLIT_KPIS,
+                                              channels=definitions.REAL_TIME_CHANNELS))  # fmt: skip
+
+
 def overview(user, filters: Filters) -> dict:
     tile_rows, spark, targets, compare, served = tiles(user, filters)
     return {
         "tiles": tile_rows,
         "compare": compare,
         "queues_served": served,
-        "trends": trend_charts(spark, targets),
+        "trends": trend_charts(spark, targets, _real_time_spark(user, filters)),
         "heatmap": heatmap(user, filters),
         "intraday": intraday_chart(user, filters),
         "tables": {
@@ -406,11 +428,18 @@ def overview(user, filters: Filters) -> dict:
 
 # -- what makes a KPI that no contact list explains ------------------------------------------
 
-# The components each explaining view shows, per agent.
+# The components each explaining view shows, per agent, with their column names.
 EXPLAIN_COLUMNS = {
     "states": ("staffed_seconds", "available_seconds", "on_contact_seconds", "acw_seconds",
                "break_seconds", "other_seconds", "handled", "outbound_handled"),
     "schedule": ("scheduled_seconds", "adherent_seconds"),
+}  # fmt: skip
+COMPONENT_LABELS = {
+    "staffed_seconds": "Logged in", "available_seconds": "Available",
+    "on_contact_seconds": "On contact", "acw_seconds": "After-contact work",
+    "break_seconds": "Break, lunch", "other_seconds": "Meeting, training, other",
+    "handled": "Handled", "outbound_handled": "Outbound ended",
+    "scheduled_seconds": "Scheduled", "adherent_seconds": "In adherence",
 }  # fmt: skip
 
 
@@ -425,6 +454,7 @@ def explain(user, kpi: definitions.Kpi, request: SeriesRequest) -> dict:
         return result
     rows = kpi_series(user, replace(request, group_by="agent"))
     result["columns"] = EXPLAIN_COLUMNS[kpi.explained_by]
+    result["labels"] = [COMPONENT_LABELS[name] for name in result["columns"]]
     result["rows"] = [
         row for row in rows
         if row["group"]["agent"] is not None
@@ -456,10 +486,21 @@ def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
     kpi = leaderboards.chosen_kpi(leader_kpi)
     board = leaderboards.rank(leaderboards.agent_entries(agents, kpi), kpi,
                               minimum=leaderboards.min_handled())  # fmt: skip
-    comparison = [
-        {"kpi": definitions.BY_KEY[key], "team": mine["kpis"][key], "center": center["kpis"][key]}
-        for key in AGENT_KPIS
-    ]
+    mine_split = channel_split(None, replace(request, kpis=SPLIT_KPIS))
+    center_split = channel_split(None, filters.request(teams=(), queues=(), channels=(),
+                                                       kpis=SPLIT_KPIS))  # fmt: skip
+    comparison = []
+    for key in AGENT_KPIS:
+        shown = definitions.BY_KEY[key]
+        if key not in mine_split:
+            comparison.append({"kpi": shown, "team": mine["kpis"][key],
+                               "center": center["kpis"][key], "channels": ""})  # fmt: skip
+            continue
+        comparison += [
+            {"kpi": shown, "team": mine_split[key][group], "center": center_split[key][group],
+             "channels": label}
+            for group, label in CHANNEL_GROUPS.items()
+        ]  # fmt: skip
     return {"comparison": comparison, "agents": rows, "leaderboard": board, "leader_kpi": kpi,
             "leader_kpis": [definitions.BY_KEY[key] for key in leaderboards.RANKABLE_KPIS],
             "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
@@ -483,7 +524,10 @@ def agent_page(agent, filters: Filters) -> dict:
         figures.append({"key": key, "figure": charts.comparison(
             kpi, periods, [row["kpis"][key] for row in mine],
             [row["kpis"][key] for row in team_rows] if team_rows else None)})  # fmt: skip
+    split = channel_split(None, filters.request(agents=(agent.login,), teams=(), queues=(),
+                                                channels=(), kpis=SPLIT_KPIS))  # fmt: skip
     return {"total": total["kpis"], "figures": figures, "provisional": total["provisional"],
+            "split": split,
             "agent_kpis": [definitions.BY_KEY[key] for key in AGENT_KPIS]}  # fmt: skip
 
 

@@ -49,14 +49,19 @@ def overview(request):
 
 
 def _series_csv(user, filters):
-    """The overview as a CSV of the KPI series by day (by hour for one day)."""
+    """The overview as a CSV of the KPI series by day (by hour for one day): the same
+    scope as its tiles and charts (a team's queue-side KPIs from the queues it serves)."""
     granularity = "hour" if filters.single_day else "day"
-    rows = selectors.kpi_series(user, filters.request(granularity=granularity))
+    rows = selectors.scope_series(user, filters.request(granularity=granularity))
     return csv_response(
         csv_filename("kpis", filters.start, filters.end),
-        ["period_start", *(kpi.key for kpi in definitions.KPIS)],
+        ["period_start", *(kpi.key for kpi in definitions.KPIS), "provisional"],
         (
-            [row["period_start"], *(row["kpis"][kpi.key] for kpi in definitions.KPIS)]
+            [
+                row["period_start"],
+                *(row["kpis"][kpi.key] for kpi in definitions.KPIS),
+                " ".join(row["provisional"]),
+            ]
             for row in rows
         ),
     )
@@ -112,8 +117,11 @@ def team_detail(request, pk):
     if requested(request, "comparison"):
         return csv_response(
             csv_filename(team.name, "vs-center", filters.start, filters.end),
-            ["kpi", team.name, "center"],
-            ([row["kpi"].key, row["team"], row["center"]] for row in data["comparison"]),
+            ["kpi", "channels", team.name, "center"],
+            (
+                [row["kpi"].key, row["channels"], row["team"], row["center"]]
+                for row in data["comparison"]
+            ),
         )
     if requested(request, "agents"):
         return csv_response(

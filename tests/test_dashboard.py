@@ -253,4 +253,8 @@ def test_team_comparison_exports_csv(client, manager, team_a, floor):
     rows = csv_rows(
         client.get(reverse("team-detail", args=[team_a.pk]) + QUERY + "&export=comparison")
     )
-    assert rows[:2] == [["kpi", "Team A", "center"], ["handled", "3", "5"]]
+    assert rows[:2] == [["kpi", "channels", "Team A", "center"], ["handled", "", "3", "5"]]
+    # A wait is shown per kind of channel, never blended.
+    assert [row[:2] for row in rows if row[0] == "asa"] == [
+        ["asa", "voice & chat"], ["asa", "e-mail, social, SMS"],
+    ]  # fmt: skip

@@ -454,3 +454,34 @@ def test_team_rows_show_queue_side_kpis_as_not_applicable(client, manager, mixed
     assert team_a["kpis"]["answered"] == 4
     help_page = client.get(reverse("kpi-help-detail", args=["abandonment_rate"])).content.decode()
     assert "not applicable" in help_page.lower()
+
+
+def test_waits_stay_apart_on_charts_and_the_agent_page(client, manager, mixed):
+    client.force_login(manager)
+    params = {"period": "custom", "start": DAY, "end": DAY}
+    trends = {
+        t["key"]: t["figure"]
+        for t in client.get(reverse("overview"), params).context["data"]["trends"]
+    }
+    assert trends["asa"]["layout"]["title"]["text"].endswith("voice & chat")
+    assert max(v for v in trends["asa"]["data"][0]["y"] if v is not None) < 60
+    data = client.get(reverse("agent-detail", args=[mixed["ben"].pk]), params).context["data"]
+    assert data["split"]["asa"] == {"real_time": None, "deferred": pytest.approx(12 * 3600)}
+
+
+def test_a_supervisors_export_reads_what_their_tiles_read(client, supervisor_a, mixed):
+    from tests.test_exports import csv_rows
+
+    client.force_login(supervisor_a)
+    params = {"period": "custom", "start": DAY, "end": DAY}
+    tiles = {
+        t["kpi"].key: t["value"]
+        for t in client.get(reverse("overview"), params).context["data"]["tiles"]
+    }
+    rows = csv_rows(client.get(reverse("overview"), {**params, "export": "series"}))
+    header = rows[0]
+    day = [row for row in rows[1:] if row[header.index("offered")]]
+    # Billing (Team A's queue) offered 8; answered by Team A's agent: 4.
+    assert tiles["offered"] == 8 and tiles["answered"] == 4
+    assert sum(int(row[header.index("offered")]) for row in day) == 8
+    assert sum(int(row[header.index("answered")]) for row in day) == 4
