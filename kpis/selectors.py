@@ -268,26 +268,64 @@ def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool
     return rows.filter(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
 
 
-def kpi_series(user, request: SeriesRequest) -> list[dict]:
-    """KPIs per period (and group) for what the user may see, with no gaps."""
-    level = level_of(user, request)
+def _contact_sums(user, request: SeriesRequest, level: str) -> dict:
     rows, time_field, day_table, fields = _contact_source(user, request)
     rows = scope_rows(user, rows, has_agent="agent" in fields, has_queue="queue" in fields,
                       level=level)  # fmt: skip
     rows = filter_rows(_range_filter(rows, request, time_field, day_table), request, fields=fields)
-    contacts = _aggregate(
+    return _aggregate(
         rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
     )
 
-    states = {}
+
+def _state_sums(user, request: SeriesRequest) -> dict:
     # Agent states belong to agents and teams, not to queues or channels.
-    if request.group_by in (None, "team", "agent") and not (request.queues or request.channels):
-        state_rows, state_time, state_day = _state_source(request)
-        state_rows = scope_rows(user, state_rows)
-        state_rows = filter_rows(_range_filter(state_rows, request, state_time, state_day), request,
-                               fields={"team", "agent"})  # fmt: skip
-        states = _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,
-                            day_table=state_day)  # fmt: skip
+    if request.group_by not in (None, "team", "agent") or request.queues or request.channels:
+        return {}
+    state_rows, state_time, state_day = _state_source(request)
+    state_rows = scope_rows(user, state_rows)
+    state_rows = filter_rows(_range_filter(state_rows, request, state_time, state_day), request,
+                             fields={"team", "agent"})  # fmt: skip
+    return _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,
+                      day_table=state_day)  # fmt: skip
+
+
+def _merged(first: dict, second: dict) -> dict:
+    """Component sums of two parts of one period added up (the longest wait: the larger)."""
+    merged = {key: dict(values) for key, values in first.items()}
+    for key, values in second.items():
+        into = merged.setdefault(key, dict.fromkeys(values))
+        for name, value in values.items():
+            if name in definitions.MAX_COMPONENTS:
+                known = [v for v in (into[name], value) if v is not None]
+                into[name] = max(known) if known else None
+            else:
+                into[name] = (into[name] or 0) + (value or 0)
+    return merged
+
+
+def _sums(user, request: SeriesRequest, level: str) -> tuple[dict, dict]:
+    """Contact and state sums per (period, group). A total cut short (`until`, a day
+    still under way) reads its whole days from the day tables and only the cut day from
+    the 15-minute ones."""
+    cut_day = timezone.localdate(request.until) if request.until is not None else None
+    if request.granularity != "total" or cut_day is None or cut_day <= request.start:
+        return _contact_sums(user, request, level), _state_sums(user, request)
+    if cut_day > request.end:
+        whole = replace(request, until=None)
+        return _contact_sums(user, whole, level), _state_sums(user, whole)
+    head = replace(request, end=cut_day - timedelta(days=1), until=None)
+    tail = replace(request, start=cut_day)
+    return (
+        _merged(_contact_sums(user, head, level), _contact_sums(user, tail, level)),
+        _merged(_state_sums(user, head), _state_sums(user, tail)),
+    )
+
+
+def kpi_series(user, request: SeriesRequest) -> list[dict]:
+    """KPIs per period (and group) for what the user may see, with no gaps."""
+    level = level_of(user, request)
+    contacts, states = _sums(user, request, level)
 
     groups = sorted(
         {group for _period, group in (*contacts, *states)}, key=lambda g: (g is None, str(g))
@@ -318,7 +356,9 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
             for kpi in definitions.KPIS:
                 if keys is not None and kpi.key not in keys:
                     continue
-                cost_unknown = request.granularity in INTRADAY or cost is None
+                cost_unknown = (
+                    request.granularity in INTRADAY or cost is None or request.until is not None
+                )
                 if kpi.key in missing or (kpi.daily_only and cost_unknown):
                     values[kpi.key] = None
                 else:
