@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -115,7 +116,13 @@ def contact_list(request):
         contacts = contacts.filter(rules[outcome])
     # A ratio's drill-down lists its denominator's contacts and counts its numerator's.
     counted = params.get("counted", "")
-    counted_count = contacts.filter(rules[counted]).count() if counted in rules else None
+    counted_count = None
+    if counted in rules:
+        counted_count = contacts.filter(rules[counted]).count()
+        # Each row says whether it counts in the numerator (a repeat, a CSAT of 3, ...).
+        contacts = contacts.annotate(
+            counted=ExpressionWrapper(rules[counted], output_field=BooleanField())
+        )
     sort = params.get("sort", "-arrived")
     field = selectors.SORTS.get(sort.lstrip("-"), "arrived_at")
     contacts = contacts.order_by(f"-{field}" if sort.startswith("-") else field, "-id")

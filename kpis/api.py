@@ -51,7 +51,11 @@ class TargetStatusSerializer(serializers.Serializer):
     warning_margin = serializers.FloatField()
     actual = serializers.FloatField(allow_null=True)
     distance = serializers.FloatField(allow_null=True)
-    status = serializers.ChoiceField(["green", "amber", "red", "no data"])
+    status = serializers.ChoiceField(["green", "amber", "red", "no data", "provisional"])
+    provisional = serializers.BooleanField(
+        help_text="The actual value can still change (FCR within the repeat window): "
+        "its status is provisional, not judged against the target yet."
+    )
     valid_from = serializers.DateField()
     due_by = serializers.DateField(allow_null=True)
     days_left = serializers.IntegerField(allow_null=True)

@@ -17,6 +17,7 @@ from kpis import charts, definitions, leaderboards
 from kpis.models import ContactInterval
 from kpis.selectors import (
     AGENT,
+    PROVISIONAL,
     TEAM,
     SeriesRequest,
     agent_outliers,
@@ -65,7 +66,7 @@ TABLE_KPIS = (
 )
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 COMPARISONS = {
-    "previous": "the previous period",
+    "previous": "the period just before",
     "week": "the same weekdays a week before",
 }
 GRAINS = {"interval": "15 min", "half_hour": "30 min", "hour": "60 min"}
@@ -136,10 +137,13 @@ def parse_filters(params, today: date | None = None) -> Filters:
     if day is None or not start <= day <= end:
         # The last full day of the period: today has only begun.
         day = end if end < today or start == end else end - timedelta(days=1)
-    compare = params.get("compare") or "previous"
+    # A day is set against the same weekday a week before by default (a Monday against a
+    # Sunday says nothing); a longer period against the one just before it.
+    default = "week" if start == end else "previous"
+    compare = params.get("compare") or default
     if compare not in COMPARISONS:
-        errors.append(f"Unknown comparison {compare!r}: comparing with the previous period.")
-        compare = "previous"
+        errors.append(f"Unknown comparison {compare!r}: comparing with {COMPARISONS[default]}.")
+        compare = default
     grain = params.get("grain") or "interval"
     if grain not in GRAINS:
         errors.append(f"Unknown interval length {grain!r}: showing 15 minutes.")
@@ -262,7 +266,7 @@ def tiles(user, filters: Filters) -> list[dict]:
         if target is not None:
             status = target_status(kpi, target.value, target.warning_margin, value)
             if provisional and status != "no data":
-                status = "provisional"
+                status = PROVISIONAL
         result.append({
             "kpi": kpi,
             "value": value,
@@ -275,18 +279,33 @@ def tiles(user, filters: Filters) -> list[dict]:
             "target": target,
             "status": status,
             "sparkline": charts.sparkline_points([row["kpis"][kpi.key] for row in spark]),
-            "href": drill_href(kpi, filters.start, filters.end, **links[kpi.level == definitions.QUEUE]),
+            "href": drill_href(kpi, filters.start, filters.end,
+                               **_channels(links[kpi.level == definitions.QUEUE], kpi, split, "real_time")),
+            "deferred_href": drill_href(kpi, filters.start, filters.end,
+                                        **_channels(links[False], kpi, split, "deferred")),
         })  # fmt: skip
     return result, spark, targets, compare, now.get("queues_served", [])
 
 
-def drill_scope(user, filters: Filters, row: dict) -> dict:
-    """The filters a tile's drill-down carries, for agent-side KPIs (False) and queue-side
-    ones (True): the page's scope spelled out, so the list counts what the tile counts."""
+def _channels(scope: dict, kpi: definitions.Kpi, split: dict, group: str) -> dict:
+    """A wait tile shows one kind of channel: its link lists that kind's contacts."""
+    if kpi.key not in split:
+        return scope
+    channels = {"real_time": definitions.REAL_TIME_CHANNELS,
+                "deferred": definitions.DEFERRED_CHANNELS}[group]  # fmt: skip
+    return {**scope, "channel": channels}
+
+
+def drill_scope(user, filters: Filters, row: dict, my_teams=None) -> dict:
+    """The filters a figure's drill-down carries, for agent-side KPIs (False) and
+    queue-side ones (True): the page's scope spelled out, so the list counts what the
+    figure counts. `my_teams`: the user's team names, when the caller has read them."""
     base = {"queue": filters.queues, "team": filters.teams, "channel": filters.channels}
     agent_side = dict(base)
     if not (filters.teams or filters.queues) and level_of(user, filters.request()) == TEAM:
-        agent_side["team"] = tuple(access.visible_teams(user).values_list("name", flat=True))
+        if my_teams is None:
+            my_teams = tuple(access.visible_teams(user).values_list("name", flat=True))
+        agent_side["team"] = my_teams
     queue_side = dict(agent_side)
     if row.get("queues_served"):
         queue_side = {"queue": tuple(row["queues_served"]), "channel": filters.channels}
@@ -389,14 +408,37 @@ def intraday_chart(user, filters: Filters) -> dict:
 
 
 def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
+    """A table of KPIs by queue, channel or team, each cell with the link to its own
+    contacts: the page's filters and scope, with the row's own value."""
     rows = kpi_series(user, filters.request(group_by=group_by, kpis=TABLE_KPIS))
-    return [
-        {"name": row["group"][group_by], "kpis": row["kpis"],
-         "not_applicable": row["not_applicable"]}
-        for row in rows
-        if row["group"][group_by] is not None
-        and (row["components"]["offered"] or row["components"]["outbound_handled"])
-    ]  # fmt: skip
+    waits = {}
+    if group_by == "team" and not filters.channels:
+        # A team answers calls and e-mails alike: its waits are read per kind of channel.
+        waits = {
+            row["group"]["team"]: row["kpis"]
+            for row in kpi_series(user, filters.request(
+                group_by="team", kpis=SPLIT_KPIS, channels=definitions.REAL_TIME_CHANNELS))
+        }  # fmt: skip
+    plural = {"queue": "queues", "team": "teams", "channel": "channels"}[group_by]
+    my_teams = tuple(access.visible_teams(user).values_list("name", flat=True))
+    result = []
+    for row in rows:
+        name = row["group"][group_by]
+        if name is None or not (
+            row["components"]["offered"] or row["components"]["outbound_handled"]
+        ):
+            continue
+        values = dict(row["kpis"])
+        for key in SPLIT_KPIS:
+            if name in waits and key in values:
+                values[key] = waits[name][key]
+        scope = drill_scope(user, replace(filters, **{plural: (name,)}), {}, my_teams)[False]
+        result.append({
+            "name": name, "kpis": values, "not_applicable": row["not_applicable"],
+            "hrefs": {key: drill_href(definitions.BY_KEY[key], filters.start, filters.end, **scope)
+                      for key in TABLE_KPIS},
+        })  # fmt: skip
+    return result
 
 
 def _real_time_spark(user, filters: Filters):
@@ -477,12 +519,20 @@ def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
     agents = kpi_series(None, filters.request(teams=(team.name,), queues=(), channels=(),
                                               group_by="agent", kpis=AGENT_KPIS))  # fmt: skip
     flags = {row["agent"]: row["kpis"] for row in agent_outliers(team, filters.start, filters.end)}
+    # Speed of answer per agent over voice and chat (e-mail hours would swamp it).
+    waits = {
+        row["group"]["agent"]: row["kpis"]["asa"]
+        for row in kpi_series(None, filters.request(teams=(team.name,), queues=(),
+                                                    channels=definitions.REAL_TIME_CHANNELS,
+                                                    group_by="agent", kpis=("asa",)))
+    }  # fmt: skip
     rows = []
     for row in agents:
         login = row["group"]["agent"]
         if login is None:
             continue
-        rows.append({"login": login, "kpis": row["kpis"], "flags": flags.get(login, {})})
+        values = {**row["kpis"], "asa": waits.get(login)}
+        rows.append({"login": login, "kpis": values, "flags": flags.get(login, {})})
     kpi = leaderboards.chosen_kpi(leader_kpi)
     board = leaderboards.rank(leaderboards.agent_entries(agents, kpi), kpi,
                               minimum=leaderboards.min_handled())  # fmt: skip

@@ -149,7 +149,7 @@ def scope_rows(user, rows, *, has_team=True, has_agent=True, has_queue=False, le
             condition |= Q(queue__in=access.visible_queues(user))
         elif has_team:
             condition |= Q(team__in=access.visible_teams(user))
-    if access.is_agent(user) and has_agent:
+    if access.is_agent(user) and has_agent and level != QUEUE:
         agent = access.agent_of(user)
         if agent is not None:
             condition |= Q(agent=agent)
@@ -388,6 +388,8 @@ def served_queues_request(user, request: SeriesRequest) -> SeriesRequest | None:
     if teams is None:
         teams = access.visible_teams(user) if user is not None else Team.objects.none()
     queues = queues_served(teams)
+    if request.queues:  # the page's own queue filter narrows the queues served
+        queues = tuple(name for name in queues if name in request.queues)
     if user is not None:
         visible = set(access.visible_queues(user).values_list("name", flat=True))
         queues = tuple(name for name in queues if name in visible)
@@ -504,6 +506,7 @@ def _period_costs(user, request: SeriesRequest) -> dict:
 # -- targets ------------------------------------------------------------------------------
 
 GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no data"
+PROVISIONAL = "provisional"
 
 
 def target_status(kpi: definitions.Kpi, target: float, margin: float, actual) -> str:
@@ -562,7 +565,12 @@ def targets_for(first: date, last: date | None = None, *, queue=None, team=None,
     return chosen
 
 
-def _target_row(target, kpi, actual, today) -> dict:
+def _target_row(target, kpi, row, today) -> dict:
+    actual = row["kpis"][kpi.key]
+    provisional = kpi.key in row["provisional"]
+    status = target_status(kpi, target.value, target.warning_margin, actual)
+    if provisional and status != NO_DATA:
+        status = PROVISIONAL  # can still fall: not judged yet
     return {
         "id": target.pk,
         "kpi": kpi.key,
@@ -573,7 +581,8 @@ def _target_row(target, kpi, actual, today) -> dict:
         "warning_margin": target.warning_margin,
         "actual": actual,
         "distance": None if actual is None else actual - target.value,
-        "status": target_status(kpi, target.value, target.warning_margin, actual),
+        "status": status,
+        "provisional": provisional,
         "valid_from": target.valid_from,
         "due_by": target.due_by,
         "days_left": (target.due_by - today).days if target.due_by else None,
@@ -596,13 +605,15 @@ def targets_status(user, start: date, end: date) -> list[dict]:
         chosen = targets_for(start, end, agent=agent)
         [row] = kpi_series(None, SeriesRequest(start=start, end=end, agents=(agent.login,)))
         return [
-            _target_row(target, definitions.BY_KEY[key], row["kpis"][key], today)
+            _target_row(target, definitions.BY_KEY[key], row, today)
             for key, target in sorted(chosen.items())
         ]
     rows = []
-    for target in visible_targets(user).in_force(start, end):
+    for target, last_day in _effective_targets(visible_targets(user).in_force(start, end)):
+        if last_day < start:
+            continue  # a newer target of the same scope took over before the period
         kpi = definitions.BY_KEY[target.kpi]
-        first, last = max(start, target.valid_from), min(end, target.due_by or end)
+        first, last = max(start, target.valid_from), min(end, last_day)
         scope_filter = {
             "queue": {"queues": (target.queue.name,)} if target.queue else {},
             "team": {"teams": (target.team.name,)} if target.team else {},
@@ -611,8 +622,27 @@ def targets_status(user, start: date, end: date) -> list[dict]:
         [row] = scope_series(
             None, SeriesRequest(start=first, end=last, kpis=(kpi.key,), **scope_filter)
         )
-        rows.append(_target_row(target, kpi, row["kpis"][kpi.key], today))
+        rows.append(_target_row(target, kpi, row, today))
     return rows
+
+
+def _effective_targets(targets):
+    """Each target with the last day it counts: its due date, or the day before a newer
+    target of the same KPI and scope takes over (the rule of targets_for: the latest
+    valid from wins)."""
+    targets = sorted(targets, key=lambda t: (t.kpi, t.scope, t.queue_id, t.team_id,
+                                             t.agent_id, t.valid_from, t.pk))  # fmt: skip
+    result = []
+    for index, target in enumerate(targets):
+        last = target.due_by or date.max
+        following = targets[index + 1] if index + 1 < len(targets) else None
+        if following is not None and (following.kpi, following.scope, following.queue_id,
+                                      following.team_id, following.agent_id) == (
+            target.kpi, target.scope, target.queue_id, target.team_id, target.agent_id
+        ):  # fmt: skip
+            last = min(last, following.valid_from - timedelta(days=1))
+        result.append((target, last))
+    return result
 
 
 # -- outliers -----------------------------------------------------------------------------

@@ -437,7 +437,7 @@ def roll_up_changes() -> int:
 
 
 def contact_components_between(
-    start: datetime, end: datetime, queue_ids=None, *, team_ids=None
+    start: datetime, end: datetime, queue_ids=None, *, team_ids=None, channels=None
 ) -> dict:
     """Contact components of [start, end) for these queues (or the contacts these teams
     took), summed straight from the raw table with the rollup's own aggregates: the live
@@ -447,5 +447,7 @@ def contact_components_between(
         contacts = contacts.filter(queue__in=list(queue_ids))
     if team_ids is not None:
         contacts = contacts.filter(team__in=list(team_ids))
+    if channels is not None:
+        contacts = contacts.filter(channel__in=list(channels))
     components = contacts.aggregate(**outcomes.component_aggregates(repeat_window()))
     return {name: components[name] for name in CONTACT_COMPONENTS}

@@ -142,6 +142,7 @@ def team_detail(request, pk):
         "periods": dashboards.PERIODS,
         "data": data,
         "agent_ids": dict(team.agents.values_list("login", "pk")),
+        "real_time": definitions.REAL_TIME_CHANNELS,
     }
     return render(request, "kpis/team.html", context)
 
@@ -176,7 +177,8 @@ def agent_detail(request, pk):
     agent = access.get_agent_for_user(request.user, pk)
     filters = dashboards.parse_filters(request.GET)
     context = {"agent": agent, "filters": filters, "periods": dashboards.PERIODS,
-               "data": dashboards.agent_page(agent, filters)}  # fmt: skip
+               "data": dashboards.agent_page(agent, filters),
+               "real_time": definitions.REAL_TIME_CHANNELS}  # fmt: skip
     return render(request, "kpis/agent.html", context)
 
 
@@ -195,7 +197,8 @@ def targets(request):
             columns,
             ([row[name] for name in columns] for row in rows),
         )
-    colours = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "no data": "#c9d6e3"}
+    colours = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "no data": "#c9d6e3",
+               "provisional": "#8a9bb0"}  # fmt: skip
     figure = charts.target_progress(
         [f"{row['label']} · {row['scope_name']}" for row in rows],
         [row["actual"] for row in rows],

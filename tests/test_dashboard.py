@@ -230,7 +230,7 @@ def test_every_table_cell_leads_to_its_contacts(client, manager, team_a, floor):
     html = unescape(client.get(reverse("overview") + QUERY).content.decode())
     assert "/contacts/?start=2026-03-01&end=2026-03-03&queue=Billing&outcome=answered" in html
     team = unescape(client.get(reverse("team-detail", args=[team_a.pk]) + QUERY).content.decode())
-    assert "agent=n1&outcome=handled" in team
+    assert "agent=n1&team=Team+A&outcome=handled" in team
     answered = client.get(
         "/contacts/?start=2026-03-01&end=2026-03-03&queue=Billing&outcome=answered"
     )

@@ -506,3 +506,79 @@ def test_a_total_cut_short_reads_whole_days_and_the_cut_day_alike(settings):
     assert cut["components"]["offered"] == sum(r["components"]["offered"] for r in kept) == 8
     assert cut["kpis"]["max_wait"] == max(r["kpis"]["max_wait"] or 0 for r in kept) == 25
     assert cut["kpis"]["cost_per_contact"] is None  # costs come by whole days
+
+
+def test_a_day_is_compared_with_the_same_weekday_by_default():
+    from django.http import QueryDict
+
+    from kpis.dashboards import parse_filters
+
+    monday = date(2026, 3, 9)
+    today = parse_filters(QueryDict("period=today"), today=monday)
+    assert today.compare == "week"
+    assert comparison(today, now=datetime(2026, 3, 9, 12, tzinfo=UTC))["before"].start == date(
+        2026, 3, 2
+    )
+    assert parse_filters(QueryDict("period=last7"), today=monday).compare == "previous"
+    assert (
+        parse_filters(QueryDict("period=today&compare=previous"), today=monday).compare
+        == "previous"
+    )
+
+
+# -- found in review: every figure's link carries the figure's own scope ---------------------
+
+
+def _count(client, href):
+    return client.get(unescape(href)).context["page"].paginator.count
+
+
+def test_table_cells_carry_the_page_filters_and_scope(client, manager, supervisor_a, mixed):
+    client.force_login(manager)
+    params = {"period": "custom", "start": DAY, "end": DAY, "channel": "voice"}
+    tables = client.get(reverse("overview"), params).context["data"]["tables"]
+    for group, rows in tables.items():
+        for row in rows:
+            if "answered" not in row["not_applicable"]:
+                assert _count(client, row["hrefs"]["answered"]) == row["kpis"]["answered"], group
+    client.force_login(supervisor_a)
+    tables = client.get(reverse("overview"), {"period": "custom", "start": DAY, "end": DAY})
+    [voice] = [row for row in tables.context["data"]["tables"]["channel"] if row["name"] == "voice"]
+    assert "team=Team+A" in voice["hrefs"]["answered"]
+    assert _count(client, voice["hrefs"]["answered"]) == voice["kpis"]["answered"] == 4
+
+
+def test_a_wait_tile_links_to_the_channels_it_shows(client, manager, mixed):
+    client.force_login(manager)
+    response = client.get(reverse("overview"), {"period": "custom", "start": DAY, "end": DAY})
+    asa = {tile["kpi"].key: tile for tile in response.context["data"]["tiles"]}["asa"]
+    assert _count(client, asa["href"]) == 4  # answered calls
+    assert _count(client, asa["deferred_href"]) == 2  # answered e-mails
+
+
+def test_a_team_and_queue_filter_keeps_the_queue(client, manager, mixed):
+    client.force_login(manager)
+    params = {"period": "custom", "start": DAY, "end": DAY}
+    tiles = client.get(reverse("overview"), {**params, "team": "Team A", "queue": "Mail"})
+    offered = {t["kpi"].key: t for t in tiles.context["data"]["tiles"]}["offered"]
+    assert offered["value"] is None and offered["not_applicable"]  # Team A does not serve Mail
+    tiles = client.get(reverse("overview"), {**params, "team": "Team A", "queue": "Billing"})
+    offered = {t["kpi"].key: t for t in tiles.context["data"]["tiles"]}["offered"]
+    assert offered["value"] == 8 and "queue=Billing" in offered["href"]
+
+
+def test_the_targets_page_leaves_superseded_targets_out_and_waits_on_provisional(manager, mixed):
+    from kpis.selectors import targets_status
+
+    Target.objects.create(kpi="aht", value=400, valid_from=DAY - timedelta(days=30))
+    Target.objects.create(kpi="aht", value=300, valid_from=DAY - timedelta(days=3))
+    assert [(r["kpi"], r["target"]) for r in targets_status(manager, DAY, DAY)] == [("aht", 300)]
+    today = timezone.localdate()
+    Target.objects.create(kpi="fcr", value=10, valid_from=today - timedelta(days=2))
+    _contact(mixed["billing"], wait=5, agent=mixed["ana"], customer="q",
+             at=timezone.now() - timedelta(hours=1))  # fmt: skip
+    services.roll_up_days([timezone.localdate(timezone.now() - timedelta(hours=1))])
+    [fcr] = [
+        r for r in targets_status(manager, today - timedelta(days=1), today) if r["kpi"] == "fcr"
+    ]
+    assert fcr["provisional"] and fcr["status"] == "provisional"
