@@ -8,7 +8,7 @@ each agent's latest state event.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from agents import access
@@ -109,14 +109,18 @@ def _agent_states(user, teams, now) -> dict:
     return by_state
 
 
+# Every contact, and the voice and chat ones whose waits a wall shows.
+_ALL_AND_REAL_TIME = {"all": None, "real_time": Q(channel__in=definitions.REAL_TIME_CHANNELS)}
+
+
 def _today(queue_ids, now) -> dict:
     """Today's offered, answered, abandoned and service level, to the second; ASA over
     voice and chat only (an e-mail's hours would swamp a call's seconds)."""
     start, end = local_midnight(timezone.localdate(now)), now + timedelta(seconds=1)
-    components = services.contact_components_between(start, end, queue_ids=queue_ids)
-    real_time = services.contact_components_between(
-        start, end, queue_ids=queue_ids, channels=definitions.REAL_TIME_CHANNELS
+    parts = services.contact_components_between(
+        start, end, queue_ids=queue_ids, parts=_ALL_AND_REAL_TIME
     )
+    components, real_time = parts["all"], parts["real_time"]
     return {
         **{key: components[key] for key in ("offered", "answered", "abandoned")},
         "service_level": definitions.BY_KEY["service_level"].compute(components),
@@ -128,10 +132,10 @@ def _team_today(team_ids, now) -> dict:
     """Today's contacts taken by the teams' agents: answered, handled, AHT, and ASA over
     voice and chat."""
     start, end = local_midnight(timezone.localdate(now)), now + timedelta(seconds=1)
-    components = services.contact_components_between(start, end, team_ids=team_ids)
-    real_time = services.contact_components_between(
-        start, end, team_ids=team_ids, channels=definitions.REAL_TIME_CHANNELS
+    parts = services.contact_components_between(
+        start, end, team_ids=team_ids, parts=_ALL_AND_REAL_TIME
     )
+    components, real_time = parts["all"], parts["real_time"]
     return {
         **{key: components[key] for key in ("answered", "handled")},
         "asa": definitions.BY_KEY["asa"].compute(real_time),
