@@ -16,6 +16,7 @@ COPY agents ./agents
 COPY interactions ./interactions
 COPY kpis ./kpis
 COPY scheduling ./scheduling
+COPY demo ./demo
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interactions",
     "kpis",
     "scheduling",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -232,7 +233,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "roll-up-changed-kpis": {
-        "task": "kpis.tasks.roll_up_dirty_intervals",
+        "task": "kpis.tasks.roll_up_since_watermark",
         "schedule": float(env_int("KPI_ROLLUP_EVERY_SECONDS", 60)),
     },
     "check-alert-rules": {
@@ -247,7 +248,7 @@ CELERY_BEAT_SCHEDULE = {
 
 if env_bool("DEMO_FEED", False):
     # `make run` only: a little live traffic so the demo's wallboard moves.
-    CELERY_BEAT_SCHEDULE["feed-demo"] = {"task": "interactions.tasks.feed_demo", "schedule": 5.0}
+    CELERY_BEAT_SCHEDULE["feed-demo"] = {"task": "demo.tasks.feed_demo", "schedule": 5.0}
 
 # KPI rules (spec/kpis.md): the repeat window of first contact resolution, and how long
 # a state may last without a next event (a forgotten logout must not fill a week).

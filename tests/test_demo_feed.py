@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from agents.models import AgentStateEvent
-from interactions.demo_feed import FEED_SOURCE, feed_tick
+from demo.feed import FEED_SOURCE, feed_tick
 from interactions.models import Interaction
 from kpis.live import live_numbers
 from tests.factories import AgentFactory, QueueFactory

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q, Sum
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
-from interactions import demo
+from demo import generator as demo
 from interactions.models import CostEntry, Interaction, Queue, Survey
 from kpis.models import (
     AgentDay,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from agents.models import AgentStateEvent
-from interactions import demo
+from demo import generator as demo
 from interactions.models import Interaction
 from scheduling.models import Shift
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from interactions import demo
+from demo import generator as demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

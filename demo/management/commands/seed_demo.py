@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agents.models import Team
-from interactions import demo
+from demo import generator
 from interactions.models import Queue
-from kpis import services as kpi_services
-from kpis.models import AlertRule, RollupState, Target
+from kpis import rollup
+from kpis.models import AlertRule, Target
 from scheduling.models import ShiftTemplate, ShiftTemplateActivity
 
 # The business's targets in the demo: what a manager of such a center would set.
@@ -51,7 +51,7 @@ class Command(BaseCommand):
     def handle(self, *args, days, agents, seed, end, if_empty, **options):
         if days < 1 or agents < 4:
             raise CommandError("--days must be at least 1 and --agents at least 4.")
-        if demo.demo_data_present():
+        if generator.demo_data_present():
             if if_empty:
                 self.stdout.write("The database already holds a contact center; no demo added.")
                 return
@@ -60,19 +60,17 @@ class Command(BaseCommand):
                 "empty database: run `python manage.py flush` first, or use a new DATABASE_URL."
             )
         started = time.monotonic()
-        made = demo.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
+        made = generator.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
         self._targets(made["first_day"], made["last_day"])
         self._alert_rules()
         self._shift_templates()
         # Numbers at once, before the first beat: roll every demo day up now.
         rolled_at = timezone.now()
-        kpi_services.roll_up_days(
+        rollup.roll_up_days(
             made["first_day"] + timedelta(days=n)
             for n in range((made["last_day"] - made["first_day"]).days + 1)
         )
-        RollupState.objects.update_or_create(
-            pk=1, defaults={"contacts_rolled_to": rolled_at, "states_rolled_to": rolled_at}
-        )
+        rollup.record_fill_states(rolled_at)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center built in {time.monotonic() - started:.1f} s: {made['contacts']:,} contacts "
@@ -82,7 +80,7 @@ class Command(BaseCommand):
         )
         self.stdout.write("Demo logins (demo only; change them before real use):")
         for username in made["users"]:
-            self.stdout.write(f"  {username:<20} password: {demo.DEMO_PASSWORD}")
+            self.stdout.write(f"  {username:<20} password: {generator.DEMO_PASSWORD}")
 
     def _shift_templates(self):
         """The demo's own shift patterns, so supervisors can plan with them."""
@@ -92,7 +90,9 @@ class Command(BaseCommand):
             ("Late", clock_time(11, 30)),
         ):
             template = ShiftTemplate.objects.create(
-                name=f"{name} {start:%H:%M}", start_time=start, minutes=int(demo.SHIFT_HOURS * 60)
+                name=f"{name} {start:%H:%M}",
+                start_time=start,
+                minutes=int(generator.SHIFT_HOURS * 60),
             )
             ShiftTemplateActivity.objects.bulk_create(
                 ShiftTemplateActivity(template=template, kind=kind, offset_minutes=offset,
