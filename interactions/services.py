@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from agents.models import Agent, AgentStateEvent
 from interactions import records
-from interactions.models import CHANNEL_THRESHOLDS, Channel, Interaction, Queue, Survey
+from interactions.models import (
+    CHANNEL_THRESHOLDS,
+    Channel,
+    ImportJob,
+    Interaction,
+    Queue,
+    Survey,
+)
 
 # Rows per INSERT ... ON CONFLICT statement: big enough to amortise the round trip,
 # small enough to stay far below SQLite's limit on bound parameters (19 fields a row).
@@ -391,3 +398,23 @@ def ingest_agent_events(raw_records):
             update_fields=["state", "team", "received_at"],
         )
     return report
+
+
+def import_job_create(*, upload, format: str, source: str, dry_run: bool, by) -> ImportJob:
+    """An uploaded contact file queued for the worker: the job row, and `run_import` sent
+    once that row is committed (never for a transaction that rolls back)."""
+    # tasks -> imports -> services: the task module is read when a job is created.
+    from interactions.tasks import run_import
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            file=upload,
+            original_name=upload.name[:255],
+            format=format,
+            source=source,
+            dry_run=dry_run,
+            bytes_total=upload.size,
+            created_by=by,
+        )
+        transaction.on_commit(lambda: run_import.delay(job.pk))
+    return job

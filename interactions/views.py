@@ -3,7 +3,6 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,10 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from agents import access
 from contactcenter.exports import csv_response, requested
-from interactions import imports, outcomes, records, selectors
+from interactions import imports, outcomes, records, selectors, services
 from interactions.forms import ImportForm
 from interactions.models import ImportJob, Survey
-from interactions.tasks import run_import
 
 REJECTED_SHOWN = 200
 
@@ -30,17 +28,13 @@ def import_list(request):
     _require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(
-            file=upload,
-            original_name=upload.name[:255],
+        job = services.import_job_create(
+            upload=form.cleaned_data["file"],
             format=form.cleaned_data["format"],
             source=form.cleaned_data["source"],
             dry_run=form.cleaned_data["dry_run"],
-            bytes_total=upload.size,
-            created_by=request.user,
+            by=request.user,
         )
-        transaction.on_commit(lambda: run_import.delay(job.pk))
         return redirect("import-detail", pk=job.pk)
     jobs = ImportJob.objects.select_related("created_by")[:50]
     return render(request, "interactions/import_list.html", {"form": form, "jobs": jobs})
