@@ -1,56 +1,29 @@
-"""Who may see and change what: the one place every view and API asks.
+"""Which teams and agents a user may see and change.
 
-Roles are Django groups (Manager, Supervisor, Agent); staff users are admins and may do
-everything a manager may. A supervisor sees and changes the teams they supervise and the
-agents on them; an agent sees only themselves. Each helper returns a queryset, so a view
-filters by it in SQL and a missing row is a 404, never a leak.
+Roles and their checks live in core.roles (re-exported here, so a view asks one module).
+A supervisor sees and changes the teams they supervise and the agents on them; an agent
+sees only themselves. Each helper returns a queryset, so a view filters by it in SQL and a
+missing row is a 404, never a leak. The other apps scope their own rows on top of these:
+`Queue.objects.visible_to(user)`, `Interaction.objects.visible_to(user)`,
+`Shift.objects.visible_to(user)` / `editable_by(user)`, `TimeOff.objects.editable_by(user)`.
 """
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agents.models import Agent, Team
-
-MANAGER = "Manager"
-SUPERVISOR = "Supervisor"
-AGENT = "Agent"
-ROLES = (MANAGER, SUPERVISOR, AGENT)
-
-
-def _group_names(user) -> set[str]:
-    # Cached on the user object: one query per request, however many checks a page makes.
-    if not hasattr(user, "_role_names"):
-        user._role_names = set(user.groups.values_list("name", flat=True))
-    return user._role_names
-
-
-def is_admin(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
-
-
-def is_manager(user) -> bool:
-    """Managers (and admins) see and change the whole center."""
-    return is_admin(user) or (user.is_authenticated and MANAGER in _group_names(user))
-
-
-def is_supervisor(user) -> bool:
-    return user.is_authenticated and SUPERVISOR in _group_names(user)
-
-
-def is_agent(user) -> bool:
-    return user.is_authenticated and AGENT in _group_names(user)
-
-
-def role_of(user) -> str | None:
-    """The user's main role, for navigation: the widest one they hold."""
-    if not user.is_authenticated:
-        return None
-    if is_admin(user):
-        return "Admin"
-    for role in ROLES:
-        if role in _group_names(user):
-            return role
-    return None
+from core.roles import (  # noqa: F401  (re-exported: the role checks views ask here)
+    ADMIN,
+    AGENT,
+    MANAGER,
+    ROLES,
+    SUPERVISOR,
+    is_admin,
+    is_agent,
+    is_manager,
+    is_supervisor,
+    role_of,
+)
 
 
 def agent_of(user) -> Agent | None:
@@ -90,72 +63,6 @@ def editable_agents(user) -> QuerySet[Agent]:
     if is_supervisor(user):
         return Agent.objects.filter(team__supervisors=user).distinct()
     return Agent.objects.none()
-
-
-def visible_queues(user):
-    """Queues whose numbers the user may read: managers all, supervisors their teams'."""
-    from interactions.models import Queue
-
-    if is_manager(user):
-        return Queue.objects.all()
-    if is_supervisor(user):
-        return Queue.objects.filter(teams__supervisors=user).distinct()
-    return Queue.objects.none()
-
-
-def visible_interactions(user):
-    """Contacts the user may read: managers all; supervisors their teams' (by the team
-    captured at ingest) and those offered to the queues their teams serve, so a queue's
-    numbers and the contacts behind them (the unanswered ones included) agree; agents
-    their own."""
-    from interactions.models import Interaction
-
-    if is_manager(user):
-        return Interaction.objects.all()
-    condition = Q(pk__in=[])
-    if is_supervisor(user):
-        condition |= Q(team__in=visible_teams(user)) | Q(queue__in=visible_queues(user))
-    agent = agent_of(user) if is_agent(user) else None
-    if agent is not None:
-        condition |= Q(agent=agent)
-    return Interaction.objects.filter(condition)
-
-
-def visible_shifts(user):
-    """Shifts the user may read: by the team each shift was planned for (managers: all;
-    supervisors: their teams'), and agents their own."""
-    from scheduling.models import Shift
-
-    if is_manager(user):
-        return Shift.objects.all()
-    condition = Q(pk__in=[])
-    if is_supervisor(user):
-        condition |= Q(team__in=visible_teams(user)) | Q(
-            team__isnull=True, agent__in=visible_agents(user)
-        )
-    if is_agent(user):
-        condition |= Q(agent__user=user)
-    return Shift.objects.filter(condition)
-
-
-def editable_shifts(user):
-    """Shifts the user may change: those planned for their teams (a past shift stays
-    with the team it was worked for after its agent moves); managers all."""
-    from scheduling.models import Shift
-
-    if is_manager(user):
-        return Shift.objects.all()
-    if not is_supervisor(user):
-        return Shift.objects.none()
-    return Shift.objects.filter(
-        Q(team__in=editable_teams(user)) | Q(team__isnull=True, agent__in=editable_agents(user))
-    )
-
-
-def editable_time_off(user):
-    from scheduling.models import TimeOff
-
-    return TimeOff.objects.filter(agent__in=editable_agents(user))
 
 
 def get_team_for_user(user, pk) -> Team:

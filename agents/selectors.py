@@ -1,5 +1,11 @@
-"""Roster reads: a team's agents with their state and hours, and an agent's history."""
+"""Roster reads: a team's agents with their state and hours, and an agent's history.
 
+agents sits below scheduling (tests/test_architecture.py): shifts are read here through
+the reverse relations (`shifts__...` on Agent and Team), and the history of an agent's
+shifts and time off is listed by the sources scheduling registers (HISTORY_SOURCES).
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,9 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
-from scheduling.models import Shift, TimeOff
-from scheduling.selectors import monday_of
-from scheduling.services import local_days
+from core.localtime import local_days, local_today, monday_of
 
 # History rows shown on an agent's history tab, newest first.
 HISTORY_LIMIT = 300
@@ -37,16 +41,21 @@ def with_current_state(agents, now: datetime):
 def teams_overview(teams, now: datetime):
     """Teams with their supervisors, active agents and agents on shift now (counted in
     SQL, one query for the counts)."""
-    on_shift = Shift.objects.filter(
-        team=OuterRef("pk"), start__lte=now, end__gt=now, start__gt=now - timedelta(hours=24)
+    on_shift = (
+        Team.objects.filter(
+            pk=OuterRef("pk"),
+            shifts__start__lte=now,
+            shifts__end__gt=now,
+            shifts__start__gt=now - timedelta(hours=24),
+        )
+        .values("pk")
+        .annotate(n=Count("shifts__agent", distinct=True))
+        .values("n")
     )
     return (
         teams.annotate(
             active_agents=Count("agents", filter=Q(agents__active=True), distinct=True),
-            on_shift=Subquery(
-                on_shift.values("team").annotate(n=Count("agent", distinct=True)).values("n"),
-                output_field=IntegerField(),
-            ),
+            on_shift=Subquery(on_shift, output_field=IntegerField()),
         )
         .prefetch_related("supervisors")
         .order_by("name")
@@ -57,11 +66,11 @@ def team_roster(team: Team, now: datetime):
     """The team's agents (active first) with skills, current state and this week's
     scheduled time (shifts starting this local week, summed in SQL per agent through the
     (agent, start) index, so the cost does not grow with the length of history)."""
-    start, end = local_days(monday_of(timezone.localdate(now)), 7)
-    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    start, end = local_days(monday_of(local_today(now)), 7)
+    length = ExpressionWrapper(F("shifts__end") - F("shifts__start"), output_field=DurationField())
     week = (
-        Shift.objects.filter(agent=OuterRef("pk"), start__gte=start, start__lt=end)
-        .values("agent")
+        Agent.objects.filter(pk=OuterRef("pk"), shifts__start__gte=start, shifts__start__lt=end)
+        .values("pk")
         .annotate(total=Sum(length))
         .values("total")
     )
@@ -142,6 +151,20 @@ def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
     return entries
 
 
+# Where an agent's history tab reads beyond the agent and their skills: functions of
+# (agent, names) giving (history rows, fields shown, subject of a row). The apps above
+# agents add theirs in AppConfig.ready (scheduling: shifts, then time off), so agents
+# imports none of them.
+HISTORY_SOURCES: list[Callable] = []
+
+
+def history_source(source: Callable) -> Callable:
+    """Add a source to every agent's history tab (once, however often it is called)."""
+    if source not in HISTORY_SOURCES:
+        HISTORY_SOURCES.append(source)
+    return source
+
+
 def agent_history(agent: Agent) -> list[HistoryEntry]:
     """Every recorded change to the agent, their skills, shifts and time off, newest
     first: who, when, and the values before and after."""
@@ -150,13 +173,6 @@ def agent_history(agent: Agent) -> list[HistoryEntry]:
         "skill_id": dict(Skill.objects.values_list("pk", "name")),
         "user_id": {agent.user_id: agent.user.get_username()} if agent.user_id else {},
     }
-
-    def shift_subject(record):
-        start, end = timezone.localtime(record.start), timezone.localtime(record.end)
-        return f"Shift {start:%a %d %b %H:%M}–{end:%H:%M}"
-
-    def time_off_subject(record):
-        return f"Time off from {timezone.localtime(record.start):%a %d %b}"
 
     sources = (
         (
@@ -169,16 +185,7 @@ def agent_history(agent: Agent) -> list[HistoryEntry]:
             ("skill_id", "proficiency"),
             lambda record: f"Skill {names['skill_id'].get(record.skill_id, '')}",
         ),
-        (
-            Shift.history.filter(agent_id=agent.pk),
-            ("start", "end", "team_id", "note"),
-            shift_subject,
-        ),
-        (
-            TimeOff.history.filter(agent_id=agent.pk),
-            ("start", "end", "status", "reason"),
-            time_off_subject,
-        ),
+        *(source(agent, names) for source in HISTORY_SOURCES),
     )
     entries = []
     for records, fields, subject_of in sources:

@@ -3,19 +3,17 @@
 Each write is one transaction and is stamped with who made it (`by`), so the history
 tables hold who, when, and the values before and after. Past KPIs never move: contacts,
 state events and past shifts keep the team they were worked for; only the agent's shifts
-still to come follow them to the new team.
+still to come follow them to the new team (scheduling moves them, on agent_moved).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from agents.access import AGENT
 from agents.models import Agent, AgentSkill, Skill, Team
-from scheduling.models import Shift
+from agents.signals import agent_moved
+from core.roles import AGENT
 
 
 def stamp(instance, by, reason: str = ""):
@@ -71,10 +69,7 @@ def agent_move(*, agent: Agent, team: Team | None, by=None) -> Agent:
     agent.team = team
     reason = f"moved from {before or 'no team'} to {team or 'no team'}"
     stamp(agent, by, reason).save()
-    coming = list(Shift.objects.filter(agent=agent, start__gte=timezone.now()))
-    for shift in coming:
-        shift.team = team
-    bulk_update_with_history(coming, Shift, ["team"], default_user=by, default_change_reason=reason)
+    agent_moved.send(sender=Agent, agent=agent, team=team, by=by, reason=reason)
     return agent
 
 

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from agents import access, selectors, services
 from agents.forms import AddAgentForm, AgentCreateForm, MoveForm, SkillForm
 from agents.models import Skill
-from contactcenter.exports import csv_filename, csv_response, requested
-from scheduling.selectors import monday_of
+from core.exports import csv_filename, csv_response, requested
+from core.localtime import local_today, monday_of
+from core.roles import MANAGER, SUPERVISOR, role_required
 
 
 def _editable_agent(user, pk):
@@ -24,11 +25,10 @@ def _editable_agent(user, pk):
 
 
 @login_required
+@role_required(MANAGER, SUPERVISOR)
 def team_list(request):
     """Every team the user may see, with the way into its numbers, roster and schedule."""
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user)):
-        raise Http404
     teams = selectors.teams_overview(access.visible_teams(user), timezone.now())
     if requested(request, "teams"):
         return csv_response(
@@ -57,7 +57,7 @@ def team_roster(request, pk):
         "agents": agents,
         "add_form": AddAgentForm(agents=access.agents_to_add(request.user, team)),
         "move_teams": access.teams_to_move_to(request.user, team),
-        "week": monday_of(timezone.localdate()),
+        "week": monday_of(local_today()),
     }
     return render(request, "agents/roster.html", context)
 
@@ -163,9 +163,8 @@ def agent_skills(request, pk):
 
 
 @login_required
+@role_required(MANAGER)
 def agent_new(request):
-    if not access.is_manager(request.user):
-        raise Http404
     form = AgentCreateForm(request.POST or None, initial={"team": request.GET.get("team")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,9 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from agents.api import AgentEventsView, AgentViewSet, TeamViewSet
+from agents.api import AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
-from interactions.api import ContactsView, QueueViewSet, SurveysView
+from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
 from scheduling.api import SchedulesView
 

@@ -3,21 +3,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
 from agents import access
-from contactcenter.api import (
-    CanIngest,
-    Pagination,
-    batch_records,
-    batch_response,
-    date_param,
-    text_params,
-)
+from core.api import Pagination, batch_records, batch_response, date_param, text_params
 from interactions import selectors, services
-from interactions.models import Channel
+from interactions.models import Channel, Queue
 from interactions.serializers import (
+    AgentEventInSerializer,
     ContactInSerializer,
     ContactSerializer,
     ErrorSerializer,
@@ -25,6 +19,16 @@ from interactions.serializers import (
     QueueSerializer,
     SurveyInSerializer,
 )
+
+
+class CanIngest(BasePermission):
+    message = "Sending data needs the manager role or the 'Can add interaction' permission."
+
+    def has_permission(self, request, view):
+        return request.method not in ("POST", "PUT", "PATCH", "DELETE") or access.can_ingest(
+            request.user
+        )
+
 
 INGEST_RESPONSES = {
     200: IngestResponseSerializer,
@@ -103,6 +107,17 @@ class SurveysView(APIView):
         return batch_response(report)
 
 
+class AgentEventsView(APIView):
+    """Send agent state changes: {"agent", "state", "at"}, one object or a list."""
+
+    permission_classes = [IsAuthenticated, CanIngest]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=AgentEventInSerializer(many=True), responses=INGEST_RESPONSES)
+    def post(self, request):
+        return batch_response(services.ingest_agent_events(batch_records(request.data)))
+
+
 class QueueViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = QueueSerializer
     pagination_class = Pagination
@@ -110,7 +125,7 @@ class QueueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            access.visible_queues(self.request.user)
+            Queue.objects.visible_to(self.request.user)
             .select_related("required_skill")
             .order_by("name")
         )

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from contactcenter.exports import csv_lines
+from core.exports import csv_lines
 from interactions import records, services
 from interactions.models import ImportJob, ImportStatus
 

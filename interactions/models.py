@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from agents import access
+
 
 class Channel(models.TextChoices):
     VOICE = "voice", "Voice"
@@ -37,6 +39,17 @@ CHANNEL_THRESHOLDS = {
 MAX_DURATION_SECONDS = 10**9
 
 
+class QueueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Queues whose numbers the user may read: managers all, supervisors those their
+        teams serve, agents none."""
+        if access.is_manager(user):
+            return self.all()
+        if access.is_supervisor(user):
+            return self.filter(teams__supervisors=user).distinct()
+        return self.none()
+
+
 class Queue(models.Model):
     name = models.CharField(max_length=255, unique=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -56,6 +69,8 @@ class Queue(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = QueueQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -74,6 +89,25 @@ class Queue(models.Model):
         if self.short_abandon_seconds is None:
             self.short_abandon_seconds = default_short
         super().save(*args, **kwargs)
+
+
+class InteractionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Contacts the user may read: managers all; supervisors their teams' (by the team
+        captured at ingest) and those offered to the queues their teams serve, so a queue's
+        numbers and the contacts behind them (the unanswered ones included) agree; agents
+        their own."""
+        if access.is_manager(user):
+            return self.all()
+        condition = Q(pk__in=[])
+        if access.is_supervisor(user):
+            condition |= Q(team__in=access.visible_teams(user)) | Q(
+                queue__in=Queue.objects.visible_to(user)
+            )
+        agent = access.agent_of(user) if access.is_agent(user) else None
+        if agent is not None:
+            condition |= Q(agent=agent)
+        return self.filter(condition)
 
 
 class Interaction(models.Model):
@@ -119,6 +153,8 @@ class Interaction(models.Model):
     nps = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InteractionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-arrived_at"]

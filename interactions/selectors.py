@@ -1,15 +1,9 @@
 """Reads of contacts, always starting from what the user may see."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from django.utils import timezone
-
-from agents import access
-
-
-def local_day_start(day: date) -> datetime:
-    """Local midnight of `day` in the contact center's zone (TIME_ZONE)."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+from core.localtime import local_midnight
+from interactions.models import Interaction
 
 
 def contacts_for(
@@ -23,11 +17,11 @@ def contacts_for(
     channels=(),
 ):
     """The user's visible contacts, filtered; `start`/`end` are inclusive local dates."""
-    contacts = access.visible_interactions(user).select_related("queue", "agent", "team")
+    contacts = Interaction.objects.visible_to(user).select_related("queue", "agent", "team")
     if start:
-        contacts = contacts.filter(arrived_at__gte=local_day_start(start))
+        contacts = contacts.filter(arrived_at__gte=local_midnight(start))
     if end:
-        contacts = contacts.filter(arrived_at__lt=local_day_start(end + timedelta(days=1)))
+        contacts = contacts.filter(arrived_at__lt=local_midnight(end + timedelta(days=1)))
     if queues:
         contacts = contacts.filter(queue__name__in=queues)
     if agents:

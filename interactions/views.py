@@ -8,18 +8,22 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from agents import access
-from contactcenter.exports import csv_response, requested
+from core.exports import csv_response, requested
+from core.roles import MANAGER, is_manager, role_required
 from interactions import imports, outcomes, records, selectors, services
 from interactions.forms import ImportForm
-from interactions.models import ImportJob, Survey
+from interactions.models import ImportJob, Interaction, Survey
 
 REJECTED_SHOWN = 200
 
 
+IMPORTERS_ONLY = "Importing contacts is for managers and administrators."
+importers_only = role_required(MANAGER, forbidden=IMPORTERS_ONLY)
+
+
 def _require_importer(user):
-    if not access.is_manager(user):
-        raise PermissionDenied("Importing contacts is for managers and administrators.")
+    if not is_manager(user):
+        raise PermissionDenied(IMPORTERS_ONLY)
 
 
 @login_required
@@ -41,17 +45,17 @@ def import_list(request):
 
 
 @login_required
+@importers_only
 def import_detail(request, pk):
-    _require_importer(request.user)
     job = get_object_or_404(ImportJob, pk=pk)
     context = {"job": job, "rejected": job.rejected_lines[:REJECTED_SHOWN]}
     return render(request, "interactions/import_detail.html", context)
 
 
 @login_required
+@importers_only
 def import_status(request, pk):
     """Progress for the detail page's polling."""
-    _require_importer(request.user)
     job = get_object_or_404(ImportJob, pk=pk)
     return JsonResponse(
         {
@@ -137,7 +141,7 @@ def contact_list(request):
 @login_required
 def contact_detail(request, pk):
     contact = get_object_or_404(
-        access.visible_interactions(request.user).select_related("queue", "agent", "team"), pk=pk
+        Interaction.objects.visible_to(request.user).select_related("queue", "agent", "team"), pk=pk
     )
     survey = Survey.objects.filter(interaction=contact).first()
     return render(

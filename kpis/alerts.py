@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent
+from core.localtime import local_days, local_midnight, local_today
 from interactions.models import Queue
 from kpis import definitions, live, services
 from kpis.models import Alert, AlertKind, AlertRule, ContactInterval
@@ -56,7 +57,7 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
     elif rule.kind == AlertKind.SERVICE_LEVEL_BELOW_TARGET:
         target = _service_level_target(rule, now)
         if target is not None:
-            start = live.local_midnight(timezone.localdate(now))
+            start = local_midnight(local_today(now))
             components = services.contact_components_between(start, now, [q.pk for q in queues])
             value = definitions.BY_KEY["service_level"].compute(components)
             if value is not None and value < target:
@@ -85,9 +86,7 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
 
 def _service_level_target(rule, now):
     """The rule's scope's service-level target in force today (selectors.targets_for)."""
-    target = targets_for(timezone.localdate(now), queue=rule.queue, team=rule.team).get(
-        "service_level"
-    )
+    target = targets_for(local_today(now), queue=rule.queue, team=rule.team).get("service_level")
     return target.value if target else None
 
 
@@ -123,7 +122,7 @@ def _weekly_volumes(queues, past: list[datetime | None]) -> dict[int, list[int]]
     for week, then in enumerate(past):
         if then is None:
             continue
-        day_start, day_end = services.local_day_bounds(timezone.localdate(then))
+        day_start, day_end = local_days(local_today(then))
         rows = ContactInterval.objects.filter(queue=OuterRef("pk"))
         annotations[f"seen{week}"] = Exists(
             rows.filter(interval_start__gte=day_start, interval_start__lt=day_end)
@@ -241,7 +240,7 @@ def visible_alerts(user):
     if access.is_manager(user):
         return alerts
     return alerts.filter(
-        Q(queue__in=access.visible_queues(user))
+        Q(queue__in=Queue.objects.visible_to(user))
         | Q(agent__in=access.visible_agents(user))
         | Q(rule__team__in=access.visible_teams(user))
     ).distinct()

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api import date_param, text_params
+from core.api import date_param, text_params
 from kpis import definitions
 from kpis.live import live_numbers
 from kpis.selectors import GRANULARITIES, GROUPS, SeriesRequest, kpi_series, targets_status

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Team
+from core.localtime import local_midnight
 from interactions.models import Queue
 from kpis import charts, definitions, leaderboards
 from kpis.models import ContactInterval
@@ -25,7 +26,6 @@ from kpis.selectors import (
     filter_rows,
     kpi_series,
     level_of,
-    local_midnight,
     scope_rows,
     scope_series,
     served_queues_request,

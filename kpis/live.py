@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from agents import access
 from agents.selectors import with_current_state
-from interactions.models import Direction, Interaction
+from core.localtime import local_midnight, local_today
+from interactions.models import Direction, Interaction, Queue
 from kpis import definitions, services
 from kpis.models import StateInterval
-from kpis.selectors import local_midnight
 from scheduling.models import ShiftActivity
 from scheduling.services import MAX_SHIFT
 
@@ -35,7 +35,7 @@ def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
     a team, the queues it serves), `team_today` the contacts the team's agents took,
     and `agents` the team's agents. A supervisor's floor is their teams'."""
     now = now or timezone.now()
-    visible_queues = access.visible_queues(user)
+    visible_queues = Queue.objects.visible_to(user)
     if queues:
         visible_queues = visible_queues.filter(name__in=queues)
     team_scope = access.visible_teams(user)
@@ -116,7 +116,7 @@ _ALL_AND_REAL_TIME = {"all": None, "real_time": Q(channel__in=definitions.REAL_T
 def _today(queue_ids, now) -> dict:
     """Today's offered, answered, abandoned and service level, to the second; ASA over
     voice and chat only (an e-mail's hours would swamp a call's seconds)."""
-    start, end = local_midnight(timezone.localdate(now)), now + timedelta(seconds=1)
+    start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
     parts = services.contact_components_between(
         start, end, queue_ids=queue_ids, parts=_ALL_AND_REAL_TIME
     )
@@ -131,7 +131,7 @@ def _today(queue_ids, now) -> dict:
 def _team_today(team_ids, now) -> dict:
     """Today's contacts taken by the teams' agents: answered, handled, AHT, and ASA over
     voice and chat."""
-    start, end = local_midnight(timezone.localdate(now)), now + timedelta(seconds=1)
+    start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
     parts = services.contact_components_between(
         start, end, team_ids=team_ids, parts=_ALL_AND_REAL_TIME
     )
@@ -171,7 +171,7 @@ def adherence_now(team, now=None) -> list[dict]:
     today = (
         StateInterval.objects.filter(
             agent__in=team.agents.all(),
-            interval_start__gte=local_midnight(timezone.localdate(now)),
+            interval_start__gte=local_midnight(local_today(now)),
             # Completed intervals only: the rollup holds a whole day's schedule ahead.
             interval_start__lte=now - INTERVAL,
         )

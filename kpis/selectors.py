@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent, AgentStateEvent, Team
-from interactions.models import CostEntry, Queue
+from core.localtime import local_midnight
+from interactions.models import CostEntry, Interaction, Queue
 from kpis import definitions
 from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval, Target
 from scheduling.models import Shift
@@ -38,7 +39,7 @@ def database_overview(user) -> dict:
 
     One aggregate query per table, whatever the size of the tables.
     """
-    contacts = access.visible_interactions(user).aggregate(
+    contacts = Interaction.objects.visible_to(user).aggregate(
         total=Count("pk"),
         surveyed=Count("pk", filter=Q(csat__isnull=False) | Q(nps__isnull=False)),
         first=Min("arrived_at"),
@@ -48,7 +49,7 @@ def database_overview(user) -> dict:
     return {
         "teams": access.visible_teams(user).count(),
         "agents": agents.count(),
-        "queues": access.visible_queues(user).count(),
+        "queues": Queue.objects.visible_to(user).count(),
         "contacts": contacts["total"],
         "surveyed_contacts": contacts["surveyed"],
         "first_contact_at": contacts["first"],
@@ -75,10 +76,6 @@ class SeriesRequest:
 
 def _zone():
     return timezone.get_default_timezone()
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=_zone())
 
 
 def period_starts(request: SeriesRequest) -> list[datetime]:
@@ -146,7 +143,7 @@ def scope_rows(user, rows, *, has_team=True, has_agent=True, has_queue=False, le
     condition = Q(pk__in=[])
     if access.is_supervisor(user):
         if level == QUEUE and has_queue:
-            condition |= Q(queue__in=access.visible_queues(user))
+            condition |= Q(queue__in=Queue.objects.visible_to(user))
         elif has_team:
             condition |= Q(team__in=access.visible_teams(user))
     if access.is_agent(user) and has_agent and level != QUEUE:
@@ -391,7 +388,7 @@ def served_queues_request(user, request: SeriesRequest) -> SeriesRequest | None:
     if request.queues:  # the page's own queue filter narrows the queues served
         queues = tuple(name for name in queues if name in request.queues)
     if user is not None:
-        visible = set(access.visible_queues(user).values_list("name", flat=True))
+        visible = set(Queue.objects.visible_to(user).values_list("name", flat=True))
         queues = tuple(name for name in queues if name in visible)
     return replace(request, teams=(), agents=(), queues=queues) if queues else None
 
@@ -531,7 +528,7 @@ def visible_targets(user):
         return targets
     return targets.filter(
         Q(scope="center")
-        | Q(queue__in=access.visible_queues(user))
+        | Q(queue__in=Queue.objects.visible_to(user))
         | Q(team__in=access.visible_teams(user))
         | Q(agent__in=access.visible_agents(user))
     )

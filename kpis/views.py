@@ -4,8 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agents import access
-from contactcenter.exports import csv_filename, csv_response, requested
+from core.exports import csv_filename, csv_response, requested
+from core.roles import MANAGER, SUPERVISOR, role_required
 from interactions import outcomes
+from interactions.models import Queue
 from kpis import alerts, charts, dashboards, definitions, leaderboards, live, selectors
 from kpis.models import Alert
 
@@ -24,11 +26,10 @@ def home(request):
 
 
 @login_required
+@role_required(MANAGER, SUPERVISOR)
 def overview(request):
     """The manager's morning page; a supervisor sees it for their teams."""
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user)):
-        raise Http404
     filters = dashboards.parse_filters(request.GET)
     if requested(request, "series"):
         return _series_csv(user, filters)
@@ -38,7 +39,7 @@ def overview(request):
     context = {
         "filters": filters,
         "periods": dashboards.PERIODS,
-        "queues": access.visible_queues(user).values_list("name", flat=True),
+        "queues": Queue.objects.visible_to(user).values_list("name", flat=True),
         "teams": access.visible_teams(user).values_list("name", flat=True),
         "channels": ["voice", "chat", "email", "social", "sms"],
         "data": dashboards.overview(user, filters),
@@ -183,10 +184,9 @@ def agent_detail(request, pk):
 
 
 @login_required
+@role_required(MANAGER)
 def targets(request):
     """Every target with its status, value, distance and time left (managers)."""
-    if not access.is_manager(request.user):
-        raise Http404
     filters = dashboards.parse_filters(request.GET.copy() if request.GET else _this_month())
     rows = selectors.targets_status(request.user, filters.start, filters.end)
     if requested(request, "targets"):
@@ -214,11 +214,10 @@ def _this_month():
 
 
 @login_required
+@role_required(MANAGER, SUPERVISOR)
 def wallboard(request):
     """The floor's live screen; `?tv=1` is the full-screen wall version."""
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user)):
-        raise Http404
     queues = tuple(v for v in request.GET.getlist("queue") if v)
     teams = tuple(v for v in request.GET.getlist("team") if v)
     numbers = live.live_numbers(user, queues=queues, teams=teams)
@@ -231,7 +230,7 @@ def wallboard(request):
     context = {
         "live": numbers,
         "tv": request.GET.get("tv") == "1",
-        "queues": access.visible_queues(user).values_list("name", flat=True),
+        "queues": Queue.objects.visible_to(user).values_list("name", flat=True),
         "teams": access.visible_teams(user).values_list("name", flat=True),
         "selected_queues": queues,
         "selected_teams": teams,
@@ -260,11 +259,10 @@ def _wallboard_rows(numbers):
 
 
 @login_required
+@role_required(MANAGER, SUPERVISOR)
 def alert_list(request):
     """Open alerts (acknowledge them here) and the history of closed ones."""
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user)):
-        raise Http404
     if request.method == "POST":
         try:
             alerts.acknowledge(user, int(request.POST.get("alert", 0)))
@@ -294,11 +292,10 @@ def alert_list(request):
 
 
 @login_required
+@role_required(MANAGER, SUPERVISOR)
 def leaderboard(request):
     """The center's agents and team against team, ranked by one KPI (managers, supervisors)."""
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user)):
-        raise Http404
     filters = dashboards.parse_filters(request.GET)
     kpi = leaderboards.chosen_kpi(request.GET.get("kpi"))
     if requested(request, "agents"):

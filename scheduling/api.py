@@ -1,18 +1,15 @@
 from datetime import timedelta
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 
-from agents import access
-from contactcenter.api import Pagination, date_param, text_params
-from scheduling.models import ShiftActivity
-from scheduling.selectors import monday_of
+from core.api import Pagination, date_param, text_params
+from core.localtime import local_days, local_today, monday_of
+from scheduling.models import Shift, ShiftActivity
 from scheduling.serializers import ShiftSerializer
-from scheduling.services import local_days
 
 # The longest range one request may ask for: a quarter of shifts.
 MAX_DAYS = 92
@@ -28,13 +25,13 @@ class SchedulesView(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        start = date_param(params, "start") or monday_of(timezone.localdate())
+        start = date_param(params, "start") or monday_of(local_today())
         end = date_param(params, "end") or start + timedelta(days=6)
         if end < start:
             raise ValidationError({"end": ["The end is before the start."]})
         if (end - start).days >= MAX_DAYS:
             raise ValidationError({"end": [f"Ask for at most {MAX_DAYS} days at a time."]})
-        shifts = access.visible_shifts(self.request.user).filter(
+        shifts = Shift.objects.visible_to(self.request.user).filter(
             start__gte=local_days(start)[0], start__lt=local_days(end)[1]
         )
         agents, teams = text_params(params, "agent"), text_params(params, "team")

@@ -6,8 +6,9 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.localtime import at_local, local_days
 from scheduling.models import ShiftTemplate, TimeOffStatus
-from scheduling.services import at_local, check_year, local_days, parse_activities, span_between
+from scheduling.services import check_year, parse_activities, span_between
 
 ACTIVITIES_HELP = (
     "Breaks, lunch, meetings, training as 'break 10:00-10:15; lunch 12:30-13:00'. "

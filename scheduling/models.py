@@ -4,6 +4,36 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from agents import access
+
+
+class ShiftQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Shifts the user may read: by the team each shift was planned for (managers: all;
+        supervisors: their teams'), and agents their own."""
+        if access.is_manager(user):
+            return self.all()
+        condition = Q(pk__in=[])
+        if access.is_supervisor(user):
+            condition |= Q(team__in=access.visible_teams(user)) | Q(
+                team__isnull=True, agent__in=access.visible_agents(user)
+            )
+        if access.is_agent(user):
+            condition |= Q(agent__user=user)
+        return self.filter(condition)
+
+    def editable_by(self, user):
+        """Shifts the user may change: those planned for their teams (a past shift stays
+        with the team it was worked for after its agent moves); managers all."""
+        if access.is_manager(user):
+            return self.all()
+        if not access.is_supervisor(user):
+            return self.none()
+        return self.filter(
+            Q(team__in=access.editable_teams(user))
+            | Q(team__isnull=True, agent__in=access.editable_agents(user))
+        )
+
 
 class Shift(models.Model):
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="shifts")
@@ -20,6 +50,8 @@ class Shift(models.Model):
     # Every change, deletions included: the agent's history tab, and the rollups find the
     # days whose scheduled seconds changed from it.
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ShiftQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "agent"]
@@ -79,6 +111,16 @@ class TimeOffStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class TimeOffQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Time off the user may read: that of the agents they may see."""
+        return self.filter(agent__in=access.visible_agents(user))
+
+    def editable_by(self, user):
+        """Time off the user may decide or change: that of the agents they may change."""
+        return self.filter(agent__in=access.editable_agents(user))
+
+
 class TimeOff(models.Model):
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
@@ -89,6 +131,8 @@ class TimeOff(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = TimeOffQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start"]

@@ -6,12 +6,29 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Prefetch, Q
 
 from agents.models import Agent, Team
+from core.localtime import local_days
 from scheduling.models import ActivityKind, Shift, ShiftActivity, TimeOff, TimeOffStatus
-from scheduling.services import local, local_days
+from scheduling.services import local
 
 
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+def shift_history(agent, names):
+    """The agent's shifts on their history tab (registered in SchedulingConfig.ready)."""
+
+    def subject(record):
+        start, end = local(record.start), local(record.end)
+        return f"Shift {start:%a %d %b %H:%M}–{end:%H:%M}"
+
+    return Shift.history.filter(agent_id=agent.pk), ("start", "end", "team_id", "note"), subject
+
+
+def time_off_history(agent, names):
+    """The agent's time off on their history tab (registered in SchedulingConfig.ready)."""
+
+    def subject(record):
+        return f"Time off from {local(record.start):%a %d %b}"
+
+    fields = ("start", "end", "status", "reason")
+    return TimeOff.history.filter(agent_id=agent.pk), fields, subject
 
 
 def _shifts(agents, start: datetime, end: datetime):

@@ -19,10 +19,11 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agents.models import Agent
 from agents.services import stamp
+from core.localtime import at_local, local_days
 from scheduling.models import (
     ActivityKind,
     Shift,
@@ -52,15 +53,14 @@ def local(moment: datetime) -> datetime:
     return timezone.localtime(moment)
 
 
-def at_local(day: date, clock: time) -> datetime:
-    """The aware instant of a local wall-clock time on a local day."""
-    return timezone.make_aware(datetime.combine(day, clock))
-
-
-def local_days(first_day: date, days: int = 1) -> tuple[datetime, datetime]:
-    """Local midnight of `first_day` and of `days` days later (23 or 25 hours a day at
-    DST changes)."""
-    return at_local(first_day, time()), at_local(first_day + timedelta(days=days), time())
+def coming_shifts_follow(*, agent, team, by=None, reason: str = "", **kwargs) -> None:
+    """An agent moved to `team`: their shifts from now on are worked for it; past ones
+    stay with the team they were worked for. Receives agents.signals.agent_moved, inside
+    the move's transaction."""
+    coming = list(Shift.objects.filter(agent=agent, start__gte=timezone.now()))
+    for shift in coming:
+        shift.team = team
+    bulk_update_with_history(coming, Shift, ["team"], default_user=by, default_change_reason=reason)
 
 
 def span_between(day: date, start: time, end: time) -> tuple[datetime, datetime]:

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from agents import access
 from agents.models import Agent
-from contactcenter.exports import csv_filename, csv_response, requested
+from core.exports import csv_filename, csv_response, requested
+from core.localtime import local_today, monday_of
 from scheduling import selectors, services
 from scheduling.forms import (
     CopyForm,
@@ -28,7 +29,7 @@ from scheduling.forms import (
     TemplateApplyForm,
     TimeOffForm,
 )
-from scheduling.models import ShiftTemplate, TimeOffStatus
+from scheduling.models import Shift, ShiftTemplate, TimeOff, TimeOffStatus
 
 # Messages shown for one refused change; the rest are counted.
 MAX_MESSAGES = 12
@@ -39,15 +40,15 @@ ICS_DAYS_BACK, ICS_DAYS_AHEAD = 28, 120
 def _week(value) -> date:
     """The Monday of the week asked for; this week when the value is not a usable date."""
     try:
-        day = services.check_year(date.fromisoformat(value)) if value else timezone.localdate()
+        day = services.check_year(date.fromisoformat(value)) if value else local_today()
     except (ValueError, ValidationError):
-        day = timezone.localdate()
-    return selectors.monday_of(day)
+        day = local_today()
+    return monday_of(day)
 
 
 def _grid_url(team_pk: int | None, day: date, agent_pk: int | None = None) -> str:
     """The team's week grid holding `day`; the agent's own schedule when there is no team."""
-    week = selectors.monday_of(day)
+    week = monday_of(day)
     if team_pk is None:
         return f"{reverse('agent-schedule', args=[agent_pk])}?week={week}"
     return f"{reverse('team-schedule', args=[team_pk])}?week={week}"
@@ -87,7 +88,7 @@ def _schedule_page(request, team, week, *, status=200, **forms):
         "template_form": forms.get("template_form") or TemplateApplyForm(agents=agents, week=week),
         "time_off_form": TimeOffForm(agents=agents),
         "templates": ShiftTemplate.objects.prefetch_related("activities"),
-        "pending_time_off": access.editable_time_off(user)
+        "pending_time_off": TimeOff.objects.editable_by(user)
         .filter(agent__team=team, status=TimeOffStatus.REQUESTED)
         .select_related("agent")
         .order_by("start"),
@@ -154,7 +155,7 @@ def shift_new(request, pk):
 
 def _editable_shift(user, pk):
     return get_object_or_404(
-        access.editable_shifts(user).select_related("agent", "team", "agent__team"), pk=pk
+        Shift.objects.editable_by(user).select_related("agent", "team", "agent__team"), pk=pk
     )
 
 
@@ -196,7 +197,7 @@ def shift_edit(request, pk):
             }
         ),  # fmt: skip
         "partial": request.GET.get("partial") == "1",
-        "week": selectors.monday_of(services.local(shift.start).date()),
+        "week": monday_of(services.local(shift.start).date()),
     }
     template = "scheduling/_shift_edit.html" if context["partial"] else "scheduling/shift_edit.html"
     return render(request, template, context, status=400 if form.errors else 200)
@@ -228,9 +229,9 @@ def schedule_copy(request, pk):
     form = CopyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose what to copy and the day.")
-        return redirect(_grid_url(team.pk, timezone.localdate()))
+        return redirect(_grid_url(team.pk, local_today()))
     day, days = form.cleaned_data["day"], 1 if form.cleaned_data["what"] == "day" else 7
-    first = day if days == 1 else selectors.monday_of(day)
+    first = day if days == 1 else monday_of(day)
     try:
         result = services.schedule_copy(agents=_team_agents(request.user, team), first_day=first,
                                         days=days, to_day=first + timedelta(days=days),
@@ -288,7 +289,7 @@ def time_off_new(request, pk):
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{field.replace('_', ' ')}: {' '.join(errors)}")
-        return redirect(_grid_url(team.pk, timezone.localdate()))
+        return redirect(_grid_url(team.pk, local_today()))
     data = form.cleaned_data
     try:
         services.time_off_create(agent=data["agent"], start=data["start_at"], end=data["end_at"],
@@ -304,7 +305,7 @@ def time_off_new(request, pk):
 @login_required
 @require_POST
 def time_off_decide(request, pk):
-    time_off = get_object_or_404(access.editable_time_off(request.user).select_related("agent"),
+    time_off = get_object_or_404(TimeOff.objects.editable_by(request.user).select_related("agent"),
                                  pk=pk)  # fmt: skip
     status = request.POST.get("status")
     if status not in (TimeOffStatus.APPROVED, TimeOffStatus.REJECTED):
@@ -365,7 +366,7 @@ def agent_schedule(request, pk):
 def agent_calendar(request, pk):
     """The agent's shifts as an .ics file for a calendar app."""
     agent = access.get_agent_for_user(request.user, pk)
-    since = timezone.localdate() - timedelta(days=ICS_DAYS_BACK)
+    since = local_today() - timedelta(days=ICS_DAYS_BACK)
     shifts = selectors.agent_shifts(agent, since, ICS_DAYS_BACK + ICS_DAYS_AHEAD)
     host = request.get_host().rsplit(":", 1)[0]
     body = selectors.agent_ics(agent, shifts, host, timezone.now())

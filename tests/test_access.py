@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from agents import access
+from interactions.models import Interaction, Queue
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,21 +30,21 @@ def test_manager_and_admin_see_everything(manager, admin_user, floor):
     for user in (manager, admin_user):
         assert access.visible_teams(user).count() == 2
         assert access.visible_agents(user).count() == 4
-        assert access.visible_queues(user).count() == 2
-        assert access.visible_interactions(user).count() == 4
+        assert Queue.objects.visible_to(user).count() == 2
+        assert Interaction.objects.visible_to(user).count() == 4
         assert access.editable_agents(user).count() == 4
 
 
 def test_supervisor_sees_only_their_teams(supervisor_a, team_a, agent_a, floor):
     assert list(access.visible_teams(supervisor_a)) == [team_a]
     assert set(access.visible_agents(supervisor_a)) == {agent_a, floor["extra"][0]}
-    assert list(access.visible_queues(supervisor_a)) == [floor["queues"][0]]
+    assert list(Queue.objects.visible_to(supervisor_a)) == [floor["queues"][0]]
     # Their teams' contacts, and every contact offered to the queues their teams serve
     # (here all four are Billing's, team B's too): a queue's numbers and the contacts
     # behind them agree. Team B's contact in Sales, a queue team A does not serve, stays out.
     elsewhere = InteractionFactory(agent=floor["extra"][1], team=floor["extra"][1].team,
                                    queue=floor["queues"][1])  # fmt: skip
-    visible = set(access.visible_interactions(supervisor_a))
+    visible = set(Interaction.objects.visible_to(supervisor_a))
     assert visible == set(floor["contacts"].values()) and elsewhere not in visible
     assert set(access.editable_agents(supervisor_a)) == {agent_a, floor["extra"][0]}
 
@@ -61,15 +62,15 @@ def test_supervisor_of_two_teams_sees_both(supervisor_a, team_b, floor):
     team_b.supervisors.add(supervisor_a)
     assert access.visible_teams(supervisor_a).count() == 2
     assert access.visible_agents(supervisor_a).count() == 4
-    assert access.visible_interactions(supervisor_a).count() == 4
+    assert Interaction.objects.visible_to(supervisor_a).count() == 4
 
 
 def test_agent_sees_only_themselves(agent_a, floor):
     user = agent_a.user
     assert list(access.visible_agents(user)) == [agent_a]
-    assert list(access.visible_interactions(user)) == [floor["contacts"][agent_a]]
+    assert list(Interaction.objects.visible_to(user)) == [floor["contacts"][agent_a]]
     assert not access.visible_teams(user).exists()
-    assert not access.visible_queues(user).exists()
+    assert not Queue.objects.visible_to(user).exists()
     assert not access.editable_agents(user).exists()
     assert access.get_agent_for_user(user, agent_a.pk) == agent_a
     with pytest.raises(Http404):
@@ -80,7 +81,7 @@ def test_contacts_stay_with_the_team_they_were_taken_in(supervisor_a, team_b, ag
     """Moving an agent does not move their past contacts to the new team's supervisor."""
     agent_a.team = team_b
     agent_a.save()
-    assert floor["contacts"][agent_a] in access.visible_interactions(supervisor_a)
+    assert floor["contacts"][agent_a] in Interaction.objects.visible_to(supervisor_a)
 
 
 def test_user_without_role_and_anonymous_see_nothing(floor):
@@ -88,7 +89,7 @@ def test_user_without_role_and_anonymous_see_nothing(floor):
     for user in (nobody, AnonymousUser()):
         assert not access.visible_teams(user).exists()
         assert not access.visible_agents(user).exists()
-        assert not access.visible_interactions(user).exists()
+        assert not Interaction.objects.visible_to(user).exists()
         assert access.role_of(user) is None
 
 

@@ -1,5 +1,5 @@
 """Every table's CSV export: the rows and columns its page shows, to whom the page shows
-them, written by the one writer (contactcenter.exports)."""
+them, written by the one writer (core.exports)."""
 
 import csv
 import io
@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from agents import services as agent_services
 from agents.models import AgentStateEvent
-from contactcenter.exports import csv_filename, csv_response, requested
+from core.exports import csv_filename, csv_response, requested
+from core.localtime import monday_of
 from kpis import services as kpi_services
 from kpis.models import Alert, AlertRule
 from scheduling import services
-from scheduling.selectors import monday_of
 from scheduling.services import Span
 from tests.factories import (
     AgentFactory,

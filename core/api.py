@@ -1,14 +1,13 @@
-"""What every endpoint of API v1 shares: pagination, the batch envelope, permissions."""
+"""What every endpoint of API v1 shares: parameters, pagination, the batch envelope.
+
+Who may send data (interactions.api.CanIngest) is the ingest side's business."""
 
 from datetime import date
 
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-
-from agents import access
 
 # Records per POST: a PBX or CRM sends more as several requests. Large enough to keep
 # request overhead small, small enough for one transaction of a few seconds.
@@ -43,15 +42,6 @@ class Pagination(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-
-
-class CanIngest(BasePermission):
-    message = "Sending data needs the manager role or the 'Can add interaction' permission."
-
-    def has_permission(self, request, view):
-        return request.method not in ("POST", "PUT", "PATCH", "DELETE") or access.can_ingest(
-            request.user
-        )
 
 
 class BatchTooLarge(APIException):
