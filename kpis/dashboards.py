@@ -28,6 +28,7 @@ from kpis.selectors import (
     level_of,
     scope_rows,
     scope_series,
+    scope_total,
     served_queues_request,
     target_status,
     targets_for,
@@ -250,10 +251,11 @@ def channel_split(user, request: SeriesRequest) -> dict:
 
 def tiles(user, filters: Filters) -> list[dict]:
     compare = comparison(filters)
-    [now] = scope_series(user, filters.request())
+    spark_request = filters.request(granularity="hour" if filters.single_day else "day")
+    spark = scope_series(user, spark_request)
+    now = scope_total(user, spark_request, spark)  # the tiles are their sparklines' sums
     [now_cut] = scope_series(user, compare["current"]) if compare["until"] is not None else [now]
     [before] = scope_series(user, compare["before"])
-    spark = scope_series(user, filters.request(granularity="hour" if filters.single_day else "day"))
     targets = page_targets(user, filters)
     split = channel_split(user, filters.request())
     links = drill_scope(user, filters, now)
@@ -312,20 +314,30 @@ def drill_scope(user, filters: Filters, row: dict, my_teams=None) -> dict:
     return {False: agent_side, True: queue_side}
 
 
-def drill_href(kpi: definitions.Kpi, start: date, end: date, **scope) -> str | None:
-    """Where a KPI's number leads: the contacts behind it (its denominator's, counting
-    its numerator's), or the view of agent states, schedules or costs that explains it."""
-    params = [("start", start.isoformat()), ("end", end.isoformat())]
-    for name, values in scope.items():
+def _query(start: date | None, end: date | None, **params) -> str:
+    """A link's query string: the period, then each filter (a value may be a list)."""
+    pairs = [(name, day.isoformat()) for name, day in (("start", start), ("end", end)) if day]
+    for name, values in params.items():
         values = (values,) if isinstance(values, str) else values or ()
-        params += [(name, value) for value in values if value]
+        pairs += [(name, value) for value in values if value]
+    return urlencode(pairs)
+
+
+def contacts_url(start: date | None = None, end: date | None = None, **params) -> str:
+    """The contacts list for a period and filters: the one place such a link is built."""
+    return f"{reverse('contact-list')}?{_query(start, end, **params)}"
+
+
+def drill_href(kpi: definitions.Kpi | None, start: date, end: date, **scope) -> str | None:
+    """Where a KPI's number leads: the contacts behind it (its denominator's, counting
+    its numerator's), or the view of agent states, schedules or costs that explains it;
+    with no KPI, the contacts of the scope."""
+    if kpi is None:
+        return contacts_url(start, end, **scope)
     if kpi.contacts:
-        params.append(("outcome", kpi.contacts))
-        if kpi.counted:
-            params.append(("counted", kpi.counted))
-        return f"{reverse('contact-list')}?{urlencode(params)}"
+        return contacts_url(start, end, **scope, outcome=kpi.contacts, counted=kpi.counted)
     if kpi.explained_by:
-        return f"{reverse('kpi-explain', args=[kpi.key])}?{urlencode(params)}"
+        return f"{reverse('kpi-explain', args=[kpi.key])}?{_query(start, end, **scope)}"
     return None
 
 
@@ -435,6 +447,7 @@ def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
         scope = drill_scope(user, replace(filters, **{plural: (name,)}), {}, my_teams)[False]
         result.append({
             "name": name, "kpis": values, "not_applicable": row["not_applicable"],
+            "href": drill_href(None, filters.start, filters.end, **scope),
             "hrefs": {key: drill_href(definitions.BY_KEY[key], filters.start, filters.end, **scope)
                       for key in TABLE_KPIS},
         })  # fmt: skip
@@ -452,8 +465,12 @@ def _real_time_spark(user, filters: Filters):
 
 def overview(user, filters: Filters) -> dict:
     tile_rows, spark, targets, compare, served = tiles(user, filters)
+    scope = drill_scope(user, filters, {})[False]
     return {
         "tiles": tile_rows,
+        "empty": not any(tile["value"] for tile in tile_rows),
+        # A chart point leads to its day's contacts (dashboard.js adds the day).
+        "chart_drill": contacts_url(**scope, **{"from": "chart"}),
         "compare": compare,
         "queues_served": served,
         "trends": trend_charts(spark, targets, _real_time_spark(user, filters)),

@@ -301,28 +301,75 @@ def _merged(first: dict, second: dict) -> dict:
     return merged
 
 
-def _sums(user, request: SeriesRequest, level: str) -> tuple[dict, dict]:
-    """Contact and state sums per (period, group). A total cut short (`until`, a day
-    still under way) reads its whole days from the day tables and only the cut day from
-    the 15-minute ones."""
+def _sums(user, request: SeriesRequest, level: str, reads: set[str]) -> tuple[dict, dict]:
+    """Contact and state sums per (period, group), of the families the request reads. A
+    total cut short (`until`, a day still under way) reads its whole days from the day
+    tables and only the cut day from the 15-minute ones."""
+
+    def read(part):
+        return (
+            _contact_sums(user, part, level) if "contacts" in reads else {},
+            _state_sums(user, part) if "states" in reads else {},
+        )
+
     cut_day = timezone.localdate(request.until) if request.until is not None else None
     if request.granularity != "total" or cut_day is None or cut_day <= request.start:
-        return _contact_sums(user, request, level), _state_sums(user, request)
+        return read(request)
     if cut_day > request.end:
-        whole = replace(request, until=None)
-        return _contact_sums(user, whole, level), _state_sums(user, whole)
-    head = replace(request, end=cut_day - timedelta(days=1), until=None)
-    tail = replace(request, start=cut_day)
-    return (
-        _merged(_contact_sums(user, head, level), _contact_sums(user, tail, level)),
-        _merged(_state_sums(user, head), _state_sums(user, tail)),
-    )
+        return read(replace(request, until=None))
+    head = read(replace(request, end=cut_day - timedelta(days=1), until=None))
+    tail = read(replace(request, start=cut_day))
+    return _merged(head[0], tail[0]), _merged(head[1], tail[1])
+
+
+def families(request: SeriesRequest) -> set[str]:
+    """Which rollups a request must read, from the registry's components of the KPIs it
+    asks for: "contacts", "states" and "costs" (a page without a state KPI reads no
+    state table)."""
+    keys = request.kpis if request.kpis is not None else tuple(definitions.BY_KEY)
+    needed = {name for key in keys for name in definitions.BY_KEY[key].components}
+    found = set()
+    if needed & set(definitions.CONTACT_COMPONENTS):
+        found.add("contacts")
+    if needed & set(definitions.STATE_COMPONENTS):
+        found.add("states")
+    if needed & set(definitions.COST_COMPONENTS):
+        found.add("costs")
+    return found
+
+
+def _kpi_values(components: dict, request: SeriesRequest, missing, cost_known: bool) -> dict:
+    """The requested KPIs of one row's components, by the registry's formulas."""
+    values = {}
+    for kpi in definitions.KPIS:
+        if request.kpis is not None and kpi.key not in request.kpis:
+            continue
+        if kpi.key in missing or (kpi.daily_only and not cost_known):
+            values[kpi.key] = None
+        else:
+            values[kpi.key] = kpi.compute(components)
+    return values
+
+
+def _components(contacts: dict | None, states: dict | None, cost) -> dict:
+    """One row's components: zero where nothing happened; the families not read left
+    out (None for a whole family)."""
+    components = {}
+    if contacts is not None:
+        components.update(dict.fromkeys(definitions.CONTACT_COMPONENTS, 0), wait_max=None)
+        components.update({k: v for k, v in contacts.items() if v is not None or k == "wait_max"})
+    if states is not None:
+        components.update(dict.fromkeys(definitions.STATE_COMPONENTS, 0))
+        components.update({k: v for k, v in states.items() if v is not None})
+    components["period_cost"] = float(cost) if cost is not None else None
+    return components
 
 
 def kpi_series(user, request: SeriesRequest) -> list[dict]:
     """KPIs per period (and group) for what the user may see, with no gaps."""
     level = level_of(user, request)
-    contacts, states = _sums(user, request, level)
+    reads = families(request)
+    contacts, states = _sums(user, request, level, reads)
 
     groups = sorted(
         {group for _period, group in (*contacts, *states)}, key=lambda g: (g is None, str(g))
@@ -330,8 +377,7 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     if not request.group_by:
         groups = [None]
     labels = _group_labels(request.group_by, groups)
-    costs = _period_costs(user, request)
-    keys = request.kpis
+    costs = _period_costs(user, request) if "costs" in reads and request.until is None else {}
     missing = not_applicable(level)
     starts = period_starts(request)
     unsettled = _unsettled(request, starts)
@@ -339,27 +385,14 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     for period in starts:
         period_key = period if request.granularity != "total" else None
         for group in groups:
-            components = dict.fromkeys(definitions.CONTACT_COMPONENTS, 0)
-            components["wait_max"] = None
-            components.update(contacts.get((period_key, group), {}))
-            components.update(dict.fromkeys(definitions.STATE_COMPONENTS, 0))
-            components.update(states.get((period_key, group), {}))
-            for name, value in components.items():
-                if value is None and name != "wait_max":
-                    components[name] = 0
             cost = costs.get((period, group if request.group_by == "team" else None))
-            components["period_cost"] = float(cost) if cost is not None else None
-            values = {}
-            for kpi in definitions.KPIS:
-                if keys is not None and kpi.key not in keys:
-                    continue
-                cost_unknown = (
-                    request.granularity in INTRADAY or cost is None or request.until is not None
-                )
-                if kpi.key in missing or (kpi.daily_only and cost_unknown):
-                    values[kpi.key] = None
-                else:
-                    values[kpi.key] = kpi.compute(components)
+            components = _components(
+                contacts.get((period_key, group), {}) if "contacts" in reads else None,
+                states.get((period_key, group), {}) if "states" in reads else None,
+                cost,
+            )
+            cost_known = cost is not None and request.granularity not in INTRADAY
+            values = _kpi_values(components, request, missing, cost_known)
             results.append({
                 "period_start": period,
                 "group": {request.group_by: labels.get(group)} if request.group_by else {},
@@ -369,6 +402,40 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
                 "provisional": [key for key in unsettled.get(period, ()) if key in values],
             })  # fmt: skip
     return results
+
+
+def total_of(user, request: SeriesRequest, rows: list[dict]) -> dict:
+    """The total of a series' rows, as kpi_series(granularity="total") would answer it,
+    from the rows already read (the overview's tiles are the sums of its sparklines):
+    components add up (the longest wait: the largest), costs add up by day."""
+    total = replace(request, granularity="total", group_by=None)
+    summed = {}
+    for row in rows:
+        for name, value in row["components"].items():
+            if name in definitions.MAX_COMPONENTS:
+                known = [v for v in (summed.get(name), value) if v is not None]
+                summed[name] = max(known) if known else None
+            elif name != "period_cost":
+                summed[name] = (summed.get(name) or 0) + (value or 0)
+    cost = None
+    if "costs" in families(request):
+        day_costs = [row["components"]["period_cost"] for row in rows]
+        if request.granularity in INTRADAY:  # hours carry no cost: the days' own, once
+            cost = _period_costs(user, total).get((local_midnight(request.start), None))
+        elif any(value is not None for value in day_costs):
+            cost = sum(value for value in day_costs if value is not None)
+    summed["period_cost"] = float(cost) if cost is not None else None
+    missing = not_applicable(level_of(user, total))
+    values = _kpi_values(summed, total, missing, cost is not None)
+    provisional = sorted({key for row in rows for key in row["provisional"]})
+    return {
+        "period_start": local_midnight(request.start),
+        "group": {},
+        "kpis": values,
+        "components": summed,
+        "not_applicable": [key for key in missing if key in values],
+        "provisional": [key for key in provisional if key in values],
+    }
 
 
 def queues_served(teams) -> tuple[str, ...]:
@@ -409,6 +476,23 @@ def scope_series(user, request: SeriesRequest) -> list[dict]:
         row["queues_served"] = list(served.queues)
         row["queue_components"] = queue_row["components"]
     return rows
+
+
+def scope_total(user, request: SeriesRequest, rows: list[dict]) -> dict:
+    """total_of for scope_series rows: the team's own sums, and the queue-side KPIs from
+    the sums of the queues it serves."""
+    total = total_of(user, request, rows)
+    if not rows or "queue_components" not in rows[0]:
+        return total
+    served = served_queues_request(user, request)
+    queue_rows = [{"components": row["queue_components"], "provisional": row["provisional"]}
+                  for row in rows]  # fmt: skip
+    queue_total = total_of(user, served, queue_rows)
+    for key in total["not_applicable"]:
+        total["kpis"][key] = queue_total["kpis"][key]
+    total.update(not_applicable=[], queues_served=list(served.queues),
+                 queue_components=queue_total["components"])  # fmt: skip
+    return total
 
 
 def period_ends(request: SeriesRequest, starts: list[datetime]) -> list[datetime]:

@@ -67,8 +67,11 @@ def state_label(state):
 
 
 @register.simple_tag
-def drill(kpi, start, end, **scope):
-    """The link behind a KPI's number (kpis.dashboards.drill_href); '' when none."""
-    from kpis.dashboards import drill_href
+def drill_url(kpi=None, start=None, end=None, **scope):
+    """The link behind a figure: a KPI's drill-down (kpis.dashboards.drill_href), or with
+    no KPI the contacts of the period and scope; '' when none."""
+    from kpis.dashboards import contacts_url, drill_href
 
+    if kpi is None:
+        return contacts_url(start, end, **scope)
     return drill_href(kpi, start, end, **scope) or ""
