@@ -26,8 +26,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from agents.access import AGENT, MANAGER, SUPERVISOR
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
+from core.roles import AGENT, MANAGER, SUPERVISOR
 from interactions.models import (
     CHANNEL_THRESHOLDS,
     Channel,
