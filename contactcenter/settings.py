@@ -233,7 +233,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "roll-up-changed-kpis": {
-        "task": "kpis.tasks.roll_up_dirty_intervals",
+        "task": "kpis.tasks.roll_up_since_watermark",
         "schedule": float(env_int("KPI_ROLLUP_EVERY_SECONDS", 60)),
     },
     "check-alert-rules": {

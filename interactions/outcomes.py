@@ -1,7 +1,7 @@
 """Which contacts count where: every outcome rule of spec/kpis.md, written once.
 
 Each rule is a Django condition on `Interaction`. The KPI rollup aggregates with these
-same conditions (kpis.services), the live wallboard sums with them, and the drill-down
+same conditions (kpis.rollup), the live wallboard sums with them, and the drill-down
 lists filter with them, so a tile and the contacts listed behind it cannot disagree.
 """
 

@@ -77,6 +77,7 @@ class RollupStateAdmin(ReadOnlyAdmin):
     list_display = [
         "contacts_rolled_to",
         "states_rolled_to",
+        "schedules_rolled_to",
         "time_zone",
         "repeat_window_days",
         "state_cap_hours",

@@ -15,7 +15,7 @@ from agents import access
 from agents.models import Agent
 from core.localtime import local_days, local_midnight, local_today
 from interactions.models import Queue
-from kpis import definitions, live, services
+from kpis import definitions, live, rollup
 from kpis.models import Alert, AlertKind, AlertRule, ContactInterval
 from kpis.selectors import targets_for
 
@@ -58,7 +58,7 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
         target = _service_level_target(rule, now)
         if target is not None:
             start = local_midnight(local_today(now))
-            components = services.contact_components_between(start, now, [q.pk for q in queues])
+            components = rollup.contact_components_between(start, now, [q.pk for q in queues])
             value = definitions.BY_KEY["service_level"].compute(components)
             if value is not None and value < target:
                 subject = (
@@ -70,7 +70,7 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
                                   "message": f"Service level today {value:.1f} % below its target {target:g} %"}  # fmt: skip
     elif rule.kind == AlertKind.ABANDONMENT_ABOVE:
         for queue in queues:
-            components = services.contact_components_between(
+            components = rollup.contact_components_between(
                 now - timedelta(minutes=30), now, [queue.pk]
             )
             value = definitions.BY_KEY["abandonment_rate"].compute(components)
@@ -164,7 +164,7 @@ def _volume_anomalies(rule, queues, now):
         # so flat history still has a spread and a jump or a silence still alerts.
         spread = max(statistics.pstdev(weeks), math.sqrt(mean), 1.0)
         high, low = mean + rule.threshold * spread, mean - rule.threshold * spread
-        offered = services.contact_components_between(start, end, [queue.pk])["offered"]
+        offered = rollup.contact_components_between(start, end, [queue.pk])["offered"]
         if offered > high:
             expected = f"at most {math.floor(high)} expected"
         elif offered < low and mean >= ANOMALY_DROP_MIN_MEAN:

@@ -15,7 +15,7 @@ from agents import access
 from agents.selectors import with_current_state
 from core.localtime import local_midnight, local_today
 from interactions.models import Direction, Interaction, Queue
-from kpis import definitions, services
+from kpis import definitions, rollup
 from kpis.models import StateInterval
 from scheduling.models import ShiftActivity
 from scheduling.services import MAX_SHIFT
@@ -117,7 +117,7 @@ def _today(queue_ids, now) -> dict:
     """Today's offered, answered, abandoned and service level, to the second; ASA over
     voice and chat only (an e-mail's hours would swamp a call's seconds)."""
     start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
-    parts = services.contact_components_between(
+    parts = rollup.contact_components_between(
         start, end, queue_ids=queue_ids, parts=_ALL_AND_REAL_TIME
     )
     components, real_time = parts["all"], parts["real_time"]
@@ -132,7 +132,7 @@ def _team_today(team_ids, now) -> dict:
     """Today's contacts taken by the teams' agents: answered, handled, AHT, and ASA over
     voice and chat."""
     start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
-    parts = services.contact_components_between(
+    parts = rollup.contact_components_between(
         start, end, team_ids=team_ids, parts=_ALL_AND_REAL_TIME
     )
     components, real_time = parts["all"], parts["real_time"]
@@ -185,7 +185,7 @@ def adherence_now(team, now=None) -> list[dict]:
         state = agent.state or "offline"
         if agent.activity is None:
             status, since = ("unscheduled" if state != "offline" else "off"), None
-        elif state in services.ADHERENT_STATES[agent.activity]:
+        elif state in rollup.ADHERENT_STATES[agent.activity]:
             status, since = "in", None
         else:
             status = "out"

@@ -1,6 +1,6 @@
 """Rollups: additive KPI components per 15-minute UTC interval, and per local day.
 
-Every row is recomputed from raw rows by kpis.services (never edited in place), so these
+Every row is recomputed from raw rows by kpis.rollup (never edited in place), so these
 tables can always be rebuilt. KPIs are ratios of their sums, computed at read time by
 kpis.definitions.
 """
@@ -136,10 +136,16 @@ class AgentDay(ContactComponents, StateComponents):
 
 
 class RollupState(models.Model):
-    """The watermarks of the incremental rollup: one row, locked while a rollup runs."""
+    """The fill state of each source of the incremental rollup (kpis.rollup.changes): how
+    far its changes are rolled up, on its own stamp column. One row, locked while a
+    rollup runs."""
 
+    # Contacts and their surveys, by Interaction.updated_at.
     contacts_rolled_to = models.DateTimeField(null=True, blank=True)
+    # Agent states, by AgentStateEvent.received_at.
     states_rolled_to = models.DateTimeField(null=True, blank=True)
+    # Shifts and activities, by their history date.
+    schedules_rolled_to = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The settings every stored rollup was made with (kpis.rerolls): when the running
     # settings differ, every day is re-rolled once and these are updated.

@@ -10,7 +10,7 @@ with progress, while the pages say so in a banner:
 - a setting changed: every day, queued once by the minute's beat task (check_settings),
   which compares the running settings with those recorded on RollupState.
 
-Re-rolling a day is idempotent (kpis.services.roll_up_days), so a job interrupted anywhere
+Re-rolling a day is idempotent (kpis.rollup.roll_up_days), so a job interrupted anywhere
 is simply run on from its last finished batch; a job is claimed with a conditional update,
 so two workers never run the same job side by side.
 """
@@ -26,8 +26,9 @@ from django.db.models import DateTimeField, Max, Min, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from interactions.outcomes import repeat_window
 from interactions.signals import thresholds_phrase
-from kpis import services
+from kpis import rollup
 from kpis.models import (
     AgentDay,
     ContactDay,
@@ -39,7 +40,7 @@ from kpis.models import (
 
 logger = logging.getLogger(__name__)
 
-# Days per call to services.roll_up_days: one transaction on PostgreSQL (its DAYS_PER_RUN
+# Days per call to rollup.roll_up_days: one transaction on PostgreSQL (its DAYS_PER_RUN
 # consecutive days), and one step of the progress shown.
 BATCH_DAYS = 31
 # A task rolls batches this long, then hands the rest of the job to a new task: far
@@ -66,11 +67,11 @@ SETTING_NAMES = {
 
 
 def current_settings() -> dict:
-    """The settings a rollup made now uses (as kpis.services reads them)."""
+    """The settings a rollup made now uses (as kpis.rollup reads them)."""
     return {
         "time_zone": settings.TIME_ZONE,
-        "repeat_window_days": services.repeat_window() / timedelta(days=1),
-        "state_cap_hours": services.state_cap() / timedelta(hours=1),
+        "repeat_window_days": repeat_window() / timedelta(days=1),
+        "state_cap_hours": rollup.state_cap() / timedelta(hours=1),
     }
 
 
@@ -258,7 +259,7 @@ def run_job(job_id: int, *, budget: timedelta = TIME_BUDGET) -> str | None:
             )
         while job.days_done < job.days_total:
             batch = job.days[job.days_done : job.days_done + BATCH_DAYS]
-            services.roll_up_days(date.fromisoformat(day) for day in batch)
+            rollup.roll_up_days(date.fromisoformat(day) for day in batch)
             job.days_done += len(batch)
             if not mine.update(days_done=job.days_done, heartbeat_at=timezone.now()):
                 return None  # silent too long: another worker has it now

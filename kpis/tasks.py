@@ -3,16 +3,18 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from kpis import alerts, rerolls, services
+from kpis import alerts, rerolls, rollup
 
 
 @shared_task
-def roll_up_dirty_intervals() -> int:
-    """Every minute (beat): re-roll the days touched since the last run; first, queue a
-    re-roll of every day if the settings changed, and send stalled re-roll jobs again."""
+def roll_up_since_watermark() -> int:
+    """Every minute (beat): re-roll the days each source changed since its watermark (its
+    fill state: contacts by updated_at, agent states by received_at, schedules by history
+    date); first, queue a re-roll of every day if the settings changed, and send stalled
+    re-roll jobs again."""
     rerolls.check_settings()
     rerolls.resend_stalled_jobs()
-    return services.roll_up_changes()
+    return rollup.roll_up_changes()
 
 
 @shared_task(acks_late=True)
@@ -24,7 +26,7 @@ def run_rollup_job(job_id: int) -> str | None:
 @shared_task
 def roll_up_previous_day() -> int:
     """Every night (beat): re-roll yesterday whole, whatever the watermarks say."""
-    return services.roll_up_days([timezone.localdate() - timedelta(days=1)])
+    return rollup.roll_up_days([timezone.localdate() - timedelta(days=1)])
 
 
 @shared_task

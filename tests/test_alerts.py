@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import AgentStateEvent
-from kpis import services
+from kpis import rollup
 from kpis.alerts import _past_interval_starts, acknowledge, check_alerts, visible_alerts
 from kpis.models import Alert, AlertRule, Target
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
@@ -111,7 +111,7 @@ def past_weeks(queue, counts, interval=INTERVAL, elsewhere=0):
         arrive(queue, then, count)
         arrive(queue, then + timedelta(hours=4), elsewhere)
         days.append(timezone.localdate(then))
-    services.roll_up_days(days)
+    rollup.roll_up_days(days)
 
 
 def test_volume_spike_against_the_weeks_with_data(billing):
@@ -194,7 +194,7 @@ def test_volume_anomaly_compares_the_same_local_time_across_a_dst_change(billing
     for weeks, usual, earlier in ((1, 20, 40), (2, 22, 42), (3, 18, 38), (4, 20, 40)):
         arrive(billing, interval + timedelta(hours=1) - timedelta(weeks=weeks), usual)
         arrive(billing, interval - timedelta(weeks=weeks), earlier)
-    services.roll_up_days([date(2026, 3, 2) - timedelta(weeks=weeks) for weeks in range(4)])
+    rollup.roll_up_days([date(2026, 3, 2) - timedelta(weeks=weeks) for weeks in range(4)])
     arrive(billing, interval, 40)
     check_alerts(now)
     assert Alert.objects.get().message == (

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from interactions.models import Queue
-from kpis import services
+from kpis import rollup
 from kpis.dashboards import parse_filters
 from kpis.models import Target
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
@@ -31,7 +31,7 @@ def floor(team_a, team_b):
                            ended_at=at + timedelta(seconds=10 * n + 200), csat=5)  # fmt: skip
     InteractionFactory(queue=billing, arrived_at=start, answered_at=None,
                        ended_at=start + timedelta(seconds=40))  # abandoned  # fmt: skip
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     Target.objects.create(kpi="service_level", value=80, warning_margin=5, valid_from=DAY)
     return {"north": north, "south": south}
 

@@ -16,7 +16,7 @@ from agents import services as agent_services
 from agents.models import AgentStateEvent
 from core.exports import csv_filename, csv_response, requested
 from core.localtime import monday_of
-from kpis import services as kpi_services
+from kpis import rollup
 from kpis.models import Alert, AlertRule
 from scheduling import services
 from scheduling.services import Span
@@ -359,7 +359,7 @@ def test_team_leaderboard_export_is_the_board(client, supervisor_a, supervisor_b
                            answered_at=arrived + timedelta(seconds=10),
                            ended_at=arrived + timedelta(seconds=10 + talk), talk_seconds=talk,
                            hold_seconds=0, wrap_seconds=0)  # fmt: skip
-    kpi_services.roll_up_days([MONDAY])
+    rollup.roll_up_days([MONDAY])
     url = (
         reverse("team-detail", args=[team_a.pk]) + "?period=custom&start=2026-03-01&end=2026-03-03"
     )

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from interactions.models import Queue
-from kpis import services
+from kpis import rollup
 from kpis.models import ContactDay, ContactInterval
 from kpis.selectors import SeriesRequest, kpi_series
 from tests.factories import AgentFactory, CostEntryFactory, InteractionFactory
@@ -41,7 +41,7 @@ def contact(wait=None, *, answered=True, ended=True, talk=0, hold=0, wrap=0, at=
 
 
 def total(user, day=DAY, **kwargs):
-    services.roll_up_days([day])
+    rollup.roll_up_days([day])
     [row] = kpi_series(user, SeriesRequest(start=day, end=day, **kwargs))
     return row
 
@@ -92,14 +92,14 @@ def test_first_contact_resolution_looks_forward_seven_days(manager):
 
 def test_a_repeat_arriving_later_rerolls_the_first_contacts_day(manager):
     contact(10, customer="A")
-    assert services.roll_up_changes() == 1
+    assert rollup.roll_up_changes() == 1
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 100
     contact(10, customer="A", at=T0 + timedelta(days=3))  # the customer calls again
     # That day, the first contact's day, and today (time moved on since the last run).
     today = timezone.localdate()
-    assert services.roll_up_changes() == len({DAY, DAY + timedelta(days=3), today})
+    assert rollup.roll_up_changes() == len({DAY, DAY + timedelta(days=3), today})
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 0
-    services.roll_up_changes()  # nothing new: the same numbers
+    rollup.roll_up_changes()  # nothing new: the same numbers
     assert kpi_series(manager, SeriesRequest(start=DAY, end=DAY))[0]["kpis"]["fcr"] == 0
 
 
@@ -130,7 +130,7 @@ def test_a_contact_one_second_before_local_midnight_on_a_dst_day(manager, settin
     contact(10, at=late)
     contact(10, at=late + timedelta(seconds=1))  # midnight: the next day
     dst_day = date(2026, 3, 8)
-    services.roll_up_days([dst_day, dst_day + timedelta(days=1)])
+    rollup.roll_up_days([dst_day, dst_day + timedelta(days=1)])
     rows = kpi_series(
         manager, SeriesRequest(start=dst_day, end=dst_day + timedelta(days=1), granularity="day")
     )
@@ -156,7 +156,7 @@ def test_cost_per_contact_prorates_entries_across_a_month_boundary(manager):
     )
     contact(10, talk=60)
     contact(10, talk=60)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     [row] = kpi_series(manager, SeriesRequest(start=date(2026, 2, 28), end=date(2026, 3, 2)))
     # March entry: 2 of 31 days -> 200; Feb-Mar entry: 3 of 28 days -> 30.
     assert row["components"]["period_cost"] == pytest.approx(230)
@@ -168,9 +168,9 @@ def test_cost_per_contact_prorates_entries_across_a_month_boundary(manager):
 def test_rolling_up_twice_gives_the_same_rows(manager):
     contact(10, talk=60, customer="A")
     contact(30, answered=False)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     first = list(ContactInterval.objects.values().order_by("interval_start", "channel"))
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     again = list(ContactInterval.objects.values().order_by("interval_start", "channel"))
     strip = lambda rows: [{k: v for k, v in row.items() if k != "id"} for row in rows]  # noqa: E731
     assert strip(first) == strip(again)
@@ -184,7 +184,7 @@ def test_group_by_queue_team_agent_and_channel_and_supervisor_scope(
     contact(10, agent=north, team=team_a)
     contact(10, agent=north, team=team_a, channel="chat")
     contact(10, agent=south, team=team_b)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     by = lambda user, group, kpi="answered", **kw: {  # noqa: E731
         tuple(r["group"].values())[0]: r["kpis"][kpi]
         for r in kpi_series(user, SeriesRequest(start=DAY, end=DAY, group_by=group, **kw))
@@ -261,7 +261,7 @@ def test_day_tables_hold_the_sums_of_the_interval_tables(manager, team_a):
         contact(minute % 50, talk=100, agent=agent, team=team_a, at=T0 + timedelta(minutes=minute),
                 customer=f"c{minute % 3}", csat=1 + minute % 5)  # fmt: skip
     _states(agent, ("09:00", "available"), ("11:00", "break"), ("12:00", "offline"))
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     names = ["offered", "answered", "handled", "talk_sum", "fcr_resolved", "csat_positive"]
     intervals = ContactInterval.objects.aggregate(**{n: Sum(n) for n in names})
     assert ContactDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
@@ -278,7 +278,7 @@ def test_moving_an_agent_leaves_past_hours_with_the_old_team(manager, team_a, te
                                 {"agent": "mover", "state": "offline", "at": "2026-03-02T10:00:00Z"}])  # fmt: skip
     agent.team = team_b
     agent.save()
-    services.roll_up_days([DAY])  # a later re-roll, after the move
+    rollup.roll_up_days([DAY])  # a later re-roll, after the move
     rows = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, group_by="team"))
     assert {r["group"]["team"]: r["components"]["staffed_seconds"] for r in rows} == {
         "Team A": 3600

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interactions import services as ingest
-from kpis import services
+from kpis import rollup
 from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval
 from tests.factories import AgentFactory, TeamFactory
 
@@ -87,11 +87,11 @@ def _incremental_equals_rebuild(rounds):
             [{"agent": e["agent"], "state": e["state"],
               "at": (START + timedelta(minutes=e["minute"])).isoformat()} for e in new_events]
         )  # fmt: skip
-        services.roll_up_changes()
+        rollup.roll_up_changes()
     incremental = snapshot()
     for model in TABLES:
         model.objects.all().delete()
-    services.roll_up_days(START.date() + timedelta(days=n) for n in range(4))
+    rollup.roll_up_days(START.date() + timedelta(days=n) for n in range(4))
     assert snapshot() == incremental
 
 
@@ -112,7 +112,7 @@ def test_concurrent_rollups_of_the_same_days_keep_one_set_of_rows():
         default_source="p",
     )  # fmt: skip
     days = [START.date() + timedelta(days=n) for n in range(3)]
-    services.roll_up_days(days)
+    rollup.roll_up_days(days)
     expected = snapshot()
     barrier, failures = threading.Barrier(3), []
 
@@ -126,9 +126,9 @@ def test_concurrent_rollups_of_the_same_days_keep_one_set_of_rows():
             connection.close()
 
     threads = [
-        threading.Thread(target=roll, args=(lambda: services.roll_up_days(days),)),
-        threading.Thread(target=roll, args=(lambda: services.roll_up_days(days),)),
-        threading.Thread(target=roll, args=(services.roll_up_changes,)),
+        threading.Thread(target=roll, args=(lambda: rollup.roll_up_days(days),)),
+        threading.Thread(target=roll, args=(lambda: rollup.roll_up_days(days),)),
+        threading.Thread(target=roll, args=(rollup.roll_up_changes,)),
     ]
     for thread in threads:
         thread.start()

@@ -24,7 +24,7 @@ def worker_and_beat(tmp_path):
         )
     schedule = dict(app.conf.beat_schedule)
     app.conf.beat_schedule = {
-        "roll-up-changed-kpis": {"task": "kpis.tasks.roll_up_dirty_intervals", "schedule": 1.0}
+        "roll-up-changed-kpis": {"task": "kpis.tasks.roll_up_since_watermark", "schedule": 1.0}
     }
     beat = EmbeddedService(app, thread=True, schedule_filename=str(tmp_path / "beat"),
                            scheduler_cls="celery.beat:PersistentScheduler")  # fmt: skip

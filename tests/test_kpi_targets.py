@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
-from kpis import definitions, services
+from kpis import definitions, rollup
 from kpis.models import Target
 from kpis.selectors import agent_outliers, target_status, targets_status
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
@@ -50,7 +50,7 @@ def test_targets_status_computes_each_scope_over_its_dates(manager, supervisor_a
         InteractionFactory(queue=queue, agent=agent, team=team, arrived_at=start,
                            answered_at=start + timedelta(seconds=wait),
                            ended_at=start + timedelta(seconds=wait + 100))  # fmt: skip
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     Target.objects.create(kpi="service_level", value=80, warning_margin=10, valid_from=DAY,
                           due_by=date(2026, 3, 31))  # fmt: skip
     # A team's ASA is its agents' contacts'; its service level is its queues' (Team A
@@ -98,7 +98,7 @@ def test_outliers_flag_agents_far_from_their_team(team_a):
                                answered_at=at + timedelta(seconds=5),
                                ended_at=at + timedelta(seconds=5 + talk),
                                talk_seconds=talk, hold_seconds=0, wrap_seconds=0)  # fmt: skip
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     rows = {row["agent"]: row for row in agent_outliers(team_a, DAY, DAY)}
     assert "new" not in rows
     slow = rows["slow"]["kpis"]["aht"]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from kpis import definitions, leaderboards, services
+from kpis import definitions, leaderboards, rollup
 from kpis.selectors import SeriesRequest, kpi_series
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory, TeamFactory
 
@@ -140,7 +140,7 @@ def floor(settings, team_a, team_b):
                                   ("a4", 2, 400), ("a5", 1, 100), ("b1", 3, 250),
                                   ("b2", 3, 250), ("c1", 2, 150)]:  # fmt: skip
         handle(agents[login], count, seconds)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     return agents
 
 

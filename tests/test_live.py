@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agents.models import AgentStateEvent
-from kpis import services
+from kpis import rollup
 from kpis.live import live_numbers
 from kpis.selectors import SeriesRequest, kpi_series
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
@@ -71,7 +71,7 @@ def test_today_so_far_agrees_with_the_rollups(manager, floor, now):
     today = live_numbers(manager, now=now)["today"]
     if timezone.localdate(start) != timezone.localdate(now):
         pytest.skip("half an hour ago was yesterday")
-    services.roll_up_days([timezone.localdate(now)])
+    rollup.roll_up_days([timezone.localdate(now)])
     [rolled] = kpi_series(
         manager, SeriesRequest(start=timezone.localdate(now), end=timezone.localdate(now))
     )

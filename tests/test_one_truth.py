@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from agents.models import AgentStateEvent
 from interactions import outcomes
 from interactions.models import Interaction
-from kpis import alerts, definitions, services
+from kpis import alerts, definitions, rollup
 from kpis.dashboards import Filters, comparison, page_targets
 from kpis.live import live_numbers
 from kpis.models import AlertKind, AlertRule, StateInterval, Target
@@ -59,7 +59,7 @@ def mixed(team_a, team_b):
     _contact(mail, wait=20 * 3600, agent=ben, at=T0 + minute, csat=4, channel="email")
     InteractionFactory(queue=None, agent=ana, team=ana.team, direction="outbound",
                        arrived_at=T0 + minute, customer="c2")  # fmt: skip
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     return {"billing": billing, "mail": mail, "ana": ana, "ben": ben}
 
 
@@ -160,7 +160,7 @@ def test_explaining_views_total_is_the_tiles_number(client, manager, mixed):
     shift = Shift.objects.create(agent=ana, team=ana.team, start=T0.replace(hour=8),
                                  end=T0.replace(hour=10))  # fmt: skip
     ShiftActivity.objects.create(shift=shift, kind="work", start=shift.start, end=shift.end)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     client.force_login(manager)
     [row] = kpi_series(manager, SeriesRequest(start=DAY, end=DAY))
     for key in ("occupancy", "adherence"):
@@ -207,7 +207,7 @@ def test_a_day_rolled_up_at_00_00_30_holds_thirty_seconds(settings, team_a):
         agent=agent, team=team_a, start=midnight, end=midnight + timedelta(hours=8)
     )
     ShiftActivity.objects.create(shift=shift, kind="work", start=shift.start, end=shift.end)
-    services.roll_up_days([day], now=midnight + timedelta(seconds=30))
+    rollup.roll_up_days([day], now=midnight + timedelta(seconds=30))
     [row] = kpi_series(None, SeriesRequest(start=day, end=day))
     c = row["components"]
     assert c["on_contact_seconds"] == pytest.approx(30) and c["staffed_seconds"] == pytest.approx(
@@ -218,7 +218,7 @@ def test_a_day_rolled_up_at_00_00_30_holds_thirty_seconds(settings, team_a):
         interval_start__gte=midnight + timedelta(minutes=15)
     ).exists()
     # Later the same day the rest is counted, up to that moment.
-    services.roll_up_days([day], now=midnight + timedelta(hours=2))
+    rollup.roll_up_days([day], now=midnight + timedelta(hours=2))
     [row] = kpi_series(None, SeriesRequest(start=day, end=day))
     assert row["components"]["scheduled_seconds"] == pytest.approx(7200)
 
@@ -228,11 +228,11 @@ def test_the_incremental_rollup_carries_today_forward(team_a):
     AgentStateEvent.objects.create(
         agent=agent, state="available", at=timezone.now() - timedelta(minutes=5)
     )
-    services.roll_up_changes()
+    rollup.roll_up_changes()
     today = timezone.localdate()
     first = kpi_series(None, SeriesRequest(start=today, end=today))[0]["components"]
     assert 0 < first["available_seconds"] <= 5 * 60 + 5
-    services.roll_up_changes()  # nothing new arrived, yet the day went on
+    rollup.roll_up_changes()  # nothing new arrived, yet the day went on
     second = kpi_series(None, SeriesRequest(start=today, end=today))[0]["components"]
     assert second["available_seconds"] >= first["available_seconds"]
 
@@ -300,7 +300,7 @@ def test_an_agents_target_status_is_their_own(agent_a, team_a):
     _contact(queue, wait=5, agent=agent_a)
     for _ in range(3):
         _contact(queue, wait=5, agent=other, wrap_seconds=900)
-    services.roll_up_days([DAY])
+    rollup.roll_up_days([DAY])
     Target.objects.create(kpi="aht", value=200, valid_from=DAY)
     [own] = kpi_series(None, SeriesRequest(start=DAY, end=DAY, agents=(agent_a.login,)))
     [center] = kpi_series(None, SeriesRequest(start=DAY, end=DAY))
@@ -350,7 +350,7 @@ def test_today_compares_with_the_same_elapsed_time_of_the_comparable_day(setting
         base = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
         for hour in (9, 11, 15):  # one contact before 10:00, two after
             _contact(queue, wait=5, at=base + timedelta(hours=hour))
-    services.roll_up_days([monday - timedelta(days=n) for n in range(8)])
+    rollup.roll_up_days([monday - timedelta(days=n) for n in range(8)])
     filters = Filters(period="today", start=monday, end=monday)
     compare = comparison(filters, now=now)
     assert compare["until"] == datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
@@ -389,7 +389,7 @@ def test_a_provisional_tile_is_not_judged_against_its_target(client, manager, mi
     queue = mixed["billing"]
     at = timezone.now() - timedelta(hours=1)
     _contact(queue, wait=5, agent=mixed["ana"], at=at, customer="z")
-    services.roll_up_days([timezone.localdate(at)])
+    rollup.roll_up_days([timezone.localdate(at)])
     client.force_login(manager)
     response = client.get(reverse("overview"), {"period": "last7"})
     fcr = {tile["kpi"].key: tile for tile in response.context["data"]["tiles"]}["fcr"]
@@ -407,7 +407,7 @@ def test_half_hour_grain_in_the_api_and_across_a_dst_change(settings, manager):
     for clock in ("00:10", "00:20", "00:40", "03:15", "03:50"):  # 2026-03-08: 02:00 skipped
         hour, minute = map(int, clock.split(":"))
         _contact(queue, wait=5, at=datetime(2026, 3, 8, hour, minute, tzinfo=zone))
-    services.roll_up_days([date(2026, 3, 8)])
+    rollup.roll_up_days([date(2026, 3, 8)])
     api = APIClient()
     api.force_authenticate(manager)
     body = api.get(
@@ -496,7 +496,7 @@ def test_a_total_cut_short_reads_whole_days_and_the_cut_day_alike(settings):
     for day in range(1, 4):
         for hour in (8, 10, 12):
             _contact(queue, wait=5 * day + hour, at=datetime(2026, 3, day, hour, tzinfo=zone))
-    services.roll_up_days([date(2026, 3, day) for day in range(1, 4)])
+    rollup.roll_up_days([date(2026, 3, day) for day in range(1, 4)])
     until = datetime(2026, 3, 3, 11, tzinfo=zone)
     request = SeriesRequest(start=date(2026, 3, 1), end=date(2026, 3, 3), until=until)
     [cut] = kpi_series(None, request)
@@ -577,7 +577,7 @@ def test_the_targets_page_leaves_superseded_targets_out_and_waits_on_provisional
     Target.objects.create(kpi="fcr", value=10, valid_from=today - timedelta(days=2))
     _contact(mixed["billing"], wait=5, agent=mixed["ana"], customer="q",
              at=timezone.now() - timedelta(hours=1))  # fmt: skip
-    services.roll_up_days([timezone.localdate(timezone.now() - timedelta(hours=1))])
+    rollup.roll_up_days([timezone.localdate(timezone.now() - timedelta(hours=1))])
     [fcr] = [
         r for r in targets_status(manager, today - timedelta(days=1), today) if r["kpi"] == "fcr"
     ]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interactions.models import Interaction
-from kpis import rerolls, services, tasks
+from kpis import rerolls, rollup, tasks
 from kpis.models import AgentDay, ContactDay, ContactInterval, RollupJob, RollupState
 from kpis.selectors import SeriesRequest, kpi_series
 from tests.factories import InteractionFactory, QueueFactory
@@ -57,7 +57,7 @@ def sales():
         answered(sales, day, 10)
         answered(sales, day, 30, arrived_at=at(day, 10))
     answered(billing, BILLING_DAY, 10)
-    services.roll_up_days([*SALES_DAYS, BILLING_DAY])
+    rollup.roll_up_days([*SALES_DAYS, BILLING_DAY])
     return sales
 
 
@@ -168,7 +168,7 @@ def fcr_fixture():
 
 
 def test_fresh_database_records_the_settings_and_queues_nothing():
-    assert tasks.roll_up_dirty_intervals() == 0
+    assert tasks.roll_up_since_watermark() == 0
     state = RollupState.objects.get()
     assert (state.time_zone, state.repeat_window_days, state.state_cap_hours) == ("UTC", 7, 12)
     assert state.settings_recorded_at is not None
@@ -179,14 +179,14 @@ def test_a_changed_repeat_window_re_rolls_every_day_once_and_fcr_follows(
     settings, eager_celery, django_capture_on_commit_callbacks
 ):
     fcr_fixture()
-    tasks.roll_up_dirty_intervals()  # the first beat: rolls the contacts, records settings
+    tasks.roll_up_since_watermark()  # the first beat: rolls the contacts, records settings
     assert kpi("fcr", end=date(2026, 3, 7)) == 50
     assert not RollupJob.objects.exists()
 
     settings.KPI_REPEAT_WINDOW_DAYS = 3
     with django_capture_on_commit_callbacks() as sent:
-        tasks.roll_up_dirty_intervals()
-        tasks.roll_up_dirty_intervals()  # the next minute: still the one job
+        tasks.roll_up_since_watermark()
+        tasks.roll_up_since_watermark()  # the next minute: still the one job
     job = RollupJob.objects.get()
     assert (job.kind, job.reason) == ("all", "KPI_REPEAT_WINDOW_DAYS changed from 7 to 3")
     # Every stored day, two either side (a new time zone moves days at the edges).
@@ -201,7 +201,7 @@ def test_a_changed_repeat_window_re_rolls_every_day_once_and_fcr_follows(
     state = RollupState.objects.get()
     assert state.repeat_window_days == 3
     assert state.settings_recorded_at == job.started_at
-    tasks.roll_up_dirty_intervals()
+    tasks.roll_up_since_watermark()
     assert RollupJob.objects.count() == 1  # recorded: nothing more to do
 
 
@@ -210,12 +210,12 @@ def test_a_changed_time_zone_moves_contacts_to_their_new_local_day(
 ):
     queue = QueueFactory(name="Night")
     answered(queue, date(2026, 3, 2), 10, arrived_at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
-    tasks.roll_up_dirty_intervals()
+    tasks.roll_up_since_watermark()
     assert list(ContactDay.objects.values_list("day", flat=True)) == [date(2026, 3, 2)]
 
     settings.TIME_ZONE = "Europe/Paris"  # 00:30 on 3 March there
     with django_capture_on_commit_callbacks():
-        tasks.roll_up_dirty_intervals()
+        tasks.roll_up_since_watermark()
     job = RollupJob.objects.get()
     assert job.reason == "TIME_ZONE changed from UTC to Europe/Paris"
     assert rerolls.run_job(job.pk) == "done"
@@ -255,7 +255,7 @@ def test_a_failing_job_is_marked_failed_with_its_error_and_stops(
     sales, monkeypatch, client, manager, admin_user, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(rerolls, "BATCH_DAYS", 2)
-    real = services.roll_up_days
+    real = rollup.roll_up_days
     batches = []
 
     def roll_up_days(days):
@@ -265,7 +265,7 @@ def test_a_failing_job_is_marked_failed_with_its_error_and_stops(
             raise RuntimeError("disk full")
         return real(days)
 
-    monkeypatch.setattr(services, "roll_up_days", roll_up_days)
+    monkeypatch.setattr(rollup, "roll_up_days", roll_up_days)
     with django_capture_on_commit_callbacks():
         job = rerolls.reroll_queue(sales, reason="the service level threshold of Sales changed")
     assert rerolls.run_job(job.pk) == "failed"
@@ -344,7 +344,7 @@ def test_one_full_re_roll_at_a_time(sales, django_capture_on_commit_callbacks):
 def test_rollup_kpis_all_records_the_settings_and_covers_failed_jobs(
     settings, sales, client, manager, django_capture_on_commit_callbacks
 ):
-    tasks.roll_up_dirty_intervals()
+    tasks.roll_up_since_watermark()
     with django_capture_on_commit_callbacks():
         job = rerolls.reroll_queue(sales, reason="the service level threshold of Sales changed")
     RollupJob.objects.filter(pk=job.pk).update(status="failed", error="gone")
@@ -356,7 +356,7 @@ def test_rollup_kpis_all_records_the_settings_and_covers_failed_jobs(
     assert RollupState.objects.get().state_cap_hours == 8
     assert "Re-rolling" not in client.get(reverse("kpi-help")).content.decode()
     with django_capture_on_commit_callbacks():
-        tasks.roll_up_dirty_intervals()
+        tasks.roll_up_since_watermark()
     assert RollupJob.objects.count() == 1  # the settings are recorded: no full re-roll
 
 
@@ -386,7 +386,7 @@ def test_two_workers_given_the_same_job_run_it_once(monkeypatch):
     queue = QueueFactory(name="Sales")
     for day in SALES_DAYS:
         answered(queue, day, 10)
-    services.roll_up_days(SALES_DAYS)
+    rollup.roll_up_days(SALES_DAYS)
     monkeypatch.setattr(rerolls, "send", lambda job_id: None)  # the two workers get it
     job = rerolls.reroll_queue(queue)
     barrier, results, failures = threading.Barrier(2), [], []

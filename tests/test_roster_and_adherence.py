@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agents import services as roster
 from agents.models import AgentStateEvent
-from kpis import services as rollups
+from kpis import rollup as rollups
 from kpis.models import AgentDay, StateInterval
 from kpis.selectors import SeriesRequest, kpi_series
 from scheduling import services as schedules

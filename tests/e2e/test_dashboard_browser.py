@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from agents.models import Agent, Team
 from demo import generator as demo
-from kpis import services
+from kpis import rollup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # `make screenshots` refreshes the README's pictures; other runs keep them in a temp dir.
@@ -30,7 +30,7 @@ def shots(tmp_path):
 def demo_center():
     end = timezone.localdate() - timedelta(days=1)
     demo.seed_demo(days=7, agent_count=16, seed=3, end=end)
-    services.roll_up_days(end - timedelta(days=n) for n in range(8))
+    rollup.roll_up_days(end - timedelta(days=n) for n in range(8))
     return end
 
 

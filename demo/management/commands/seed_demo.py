@@ -8,8 +8,8 @@ from django.utils import timezone
 from agents.models import Team
 from demo import generator
 from interactions.models import Queue
-from kpis import services as kpi_services
-from kpis.models import AlertRule, RollupState, Target
+from kpis import rollup
+from kpis.models import AlertRule, Target
 from scheduling.models import ShiftTemplate, ShiftTemplateActivity
 
 # The business's targets in the demo: what a manager of such a center would set.
@@ -66,13 +66,11 @@ class Command(BaseCommand):
         self._shift_templates()
         # Numbers at once, before the first beat: roll every demo day up now.
         rolled_at = timezone.now()
-        kpi_services.roll_up_days(
+        rollup.roll_up_days(
             made["first_day"] + timedelta(days=n)
             for n in range((made["last_day"] - made["first_day"]).days + 1)
         )
-        RollupState.objects.update_or_create(
-            pk=1, defaults={"contacts_rolled_to": rolled_at, "states_rolled_to": rolled_at}
-        )
+        rollup.record_fill_states(rolled_at)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center built in {time.monotonic() - started:.1f} s: {made['contacts']:,} contacts "

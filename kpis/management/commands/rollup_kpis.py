@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from agents.models import AgentStateEvent
 from interactions.models import Interaction
-from kpis import rerolls, services
+from kpis import rerolls, rollup
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError("--end comes before --start.")
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         for day in tqdm(days, unit="day", file=self.stderr):
-            services.roll_up_days([day])
+            rollup.roll_up_days([day])
         if all_days:
             # Every day is rolled with the running settings now (kpis.rerolls).
             rerolls.record_settings(since=began)

@@ -1,0 +1,73 @@
+"""The few SQL expressions that differ between PostgreSQL and SQLite.
+
+Everything the rollup statements need to run on both databases lives here, so the
+statements themselves read as one SQL each.
+"""
+
+from django.db import connection
+from django.db.models import DateTimeField, Func
+
+
+def table(model) -> str:
+    """A model's table name, quoted for the running database."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class Dialect:
+    """The few SQL expressions that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor: str):
+        self.postgres = vendor == "postgresql"
+
+    def epoch(self, column: str) -> str:
+        if self.postgres:
+            return f"extract(epoch from {column})"
+        return f"round((julianday({column}) - 2440587.5) * 86400.0, 3)"
+
+    def from_epoch(self, expression: str) -> str:
+        if self.postgres:
+            return f"to_timestamp({expression})"
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {expression}, 'unixepoch')"
+
+    def buckets_of(self, begin: str, end: str) -> str:
+        """FROM-clause items giving `b`, each 15-minute bucket that [begin, end) touches.
+
+        PostgreSQL generates exactly those buckets per row; SQLite joins the rolled range's
+        bucket list (a recursive CTE named buckets), which is fine one day at a time.
+        """
+        if self.postgres:
+            return (
+                f"LATERAL generate_series(floor({begin} / 900) * 900, "
+                f"ceil({end} / 900) * 900 - 900, 900) AS buckets(b)"
+            )
+        return "buckets"
+
+    def bucket_condition(self, begin: str, end: str) -> str:
+        return "TRUE" if self.postgres else f"b < {end} AND b + 900 > {begin}"
+
+    def least(self, *values: str) -> str:
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
+
+    def greatest(self, *values: str) -> str:
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(values)})"
+
+    def local_day(self) -> str:
+        """The local day of an interval: PostgreSQL converts in SQL, so a run of days is one
+        statement; SQLite knows no time zones and rolls one day at a time (the day a
+        parameter)."""
+        return "(interval_start AT TIME ZONE %(zone)s)::date" if self.postgres else "%(day)s"
+
+
+class Bucket(Func):
+    """The 15-minute UTC interval a datetime falls in."""
+
+    arity = 1
+    output_field = DateTimeField()
+    template = "to_timestamp(floor(extract(epoch from %(expressions)s) / 900) * 900)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = (
+            "strftime('%%%%Y-%%%%m-%%%%d %%%%H:%%%%M:%%%%S', "
+            "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 900) * 900, 'unixepoch')"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
