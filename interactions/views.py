@@ -69,8 +69,8 @@ def import_status(request, pk):
 
 
 @login_required
+@importers_only
 def import_rejected_csv(request, pk):
-    _require_importer(request.user)
     job = get_object_or_404(ImportJob, pk=pk)
     return csv_response(
         f"rejected-lines-{job.pk}.csv", imports.REJECTED_COLUMNS, job.rejected_lines
