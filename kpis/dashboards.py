@@ -298,16 +298,22 @@ def _channels(scope: dict, kpi: definitions.Kpi, split: dict, group: str) -> dic
     return {**scope, "channel": channels}
 
 
-def drill_scope(user, filters: Filters, row: dict, my_teams=None) -> dict:
+def _team_names(user) -> tuple[str, ...]:
+    """The names of the teams the user may see, read once per request (kept on the user
+    object, like its roles)."""
+    if not hasattr(user, "_visible_team_names"):
+        user._visible_team_names = tuple(access.visible_teams(user).values_list("name", flat=True))
+    return user._visible_team_names
+
+
+def drill_scope(user, filters: Filters, row: dict) -> dict:
     """The filters a figure's drill-down carries, for agent-side KPIs (False) and
     queue-side ones (True): the page's scope spelled out, so the list counts what the
-    figure counts. `my_teams`: the user's team names, when the caller has read them."""
+    figure counts."""
     base = {"queue": filters.queues, "team": filters.teams, "channel": filters.channels}
     agent_side = dict(base)
     if not (filters.teams or filters.queues) and level_of(user, filters.request()) == TEAM:
-        if my_teams is None:
-            my_teams = tuple(access.visible_teams(user).values_list("name", flat=True))
-        agent_side["team"] = my_teams
+        agent_side["team"] = _team_names(user)
     queue_side = dict(agent_side)
     if row.get("queues_served"):
         queue_side = {"queue": tuple(row["queues_served"]), "channel": filters.channels}
@@ -432,7 +438,6 @@ def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
                 group_by="team", kpis=SPLIT_KPIS, channels=definitions.REAL_TIME_CHANNELS))
         }  # fmt: skip
     plural = {"queue": "queues", "team": "teams", "channel": "channels"}[group_by]
-    my_teams = tuple(access.visible_teams(user).values_list("name", flat=True))
     result = []
     for row in rows:
         name = row["group"][group_by]
@@ -444,7 +449,7 @@ def breakdown(user, filters: Filters, group_by: str) -> list[dict]:
         for key in SPLIT_KPIS:
             if name in waits and key in values:
                 values[key] = waits[name][key]
-        scope = drill_scope(user, replace(filters, **{plural: (name,)}), {}, my_teams)[False]
+        scope = drill_scope(user, replace(filters, **{plural: (name,)}), {})[False]
         result.append({
             "name": name, "kpis": values, "not_applicable": row["not_applicable"],
             "href": drill_href(None, filters.start, filters.end, **scope),
@@ -530,12 +535,11 @@ AGENT_KPIS = ("handled", "aht", "asa", "transfer_rate", "fcr", "csat", "nps", "o
 
 def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
     """A team against the center, its agents with outlier flags, and a leaderboard."""
-    request = filters.request(teams=(team.name,), queues=(), channels=())
+    request = filters.request(teams=(team.name,), queues=(), channels=(), kpis=AGENT_KPIS)
     [mine] = kpi_series(None, request)
-    [center] = kpi_series(None, filters.request(teams=(), queues=(), channels=()))
+    [center] = kpi_series(None, filters.request(teams=(), queues=(), channels=(), kpis=AGENT_KPIS))
     agents = kpi_series(None, filters.request(teams=(team.name,), queues=(), channels=(),
                                               group_by="agent", kpis=AGENT_KPIS))  # fmt: skip
-    flags = {row["agent"]: row["kpis"] for row in agent_outliers(team, filters.start, filters.end)}
     # Speed of answer per agent over voice and chat (e-mail hours would swamp it).
     waits = {
         row["group"]["agent"]: row["kpis"]["asa"]
@@ -543,13 +547,15 @@ def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
                                                     channels=definitions.REAL_TIME_CHANNELS,
                                                     group_by="agent", kpis=("asa",)))
     }  # fmt: skip
-    rows = []
     for row in agents:
-        login = row["group"]["agent"]
-        if login is None:
-            continue
-        values = {**row["kpis"], "asa": waits.get(login)}
-        rows.append({"login": login, "kpis": values, "flags": flags.get(login, {})})
+        row["kpis"]["asa"] = waits.get(row["group"]["agent"])
+    outliers = agent_outliers(team, filters.start, filters.end, rows=agents)
+    flags = {row["agent"]: row["kpis"] for row in outliers}
+    rows = [
+        {"login": row["group"]["agent"], "kpis": row["kpis"],
+         "flags": flags.get(row["group"]["agent"], {})}
+        for row in agents if row["group"]["agent"] is not None
+    ]  # fmt: skip
     kpi = leaderboards.chosen_kpi(leader_kpi)
     board = leaderboards.rank(leaderboards.agent_entries(agents, kpi), kpi,
                               minimum=leaderboards.min_handled())  # fmt: skip

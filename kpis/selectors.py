@@ -448,16 +448,27 @@ def served_queues_request(user, request: SeriesRequest) -> SeriesRequest | None:
     """For a team-level request, the same request for the queues its teams serve."""
     if request.group_by or level_of(user, request) != TEAM:
         return None
-    teams = Team.objects.filter(name__in=request.teams) if request.teams else None
-    if teams is None:
-        teams = access.visible_teams(user) if user is not None else Team.objects.none()
-    queues = queues_served(teams)
+    queues = _served_names(user, request.teams)
     if request.queues:  # the page's own queue filter narrows the queues served
         queues = tuple(name for name in queues if name in request.queues)
+    return replace(request, teams=(), agents=(), queues=queues) if queues else None
+
+
+def _served_names(user, teams: tuple) -> tuple[str, ...]:
+    """The queues these teams (none: the user's) serve that the user may read; kept on
+    the user object, so a page asks once however many series it reads."""
+    cache = getattr(user, "_served_queue_names", None) if user is not None else None
+    if cache is not None and teams in cache:
+        return cache[teams]
+    rows = Team.objects.filter(name__in=teams) if teams else None
+    if rows is None:
+        rows = access.visible_teams(user) if user is not None else Team.objects.none()
+    names = queues_served(rows)
     if user is not None:
         visible = set(Queue.objects.visible_to(user).values_list("name", flat=True))
-        queues = tuple(name for name in queues if name in visible)
-    return replace(request, teams=(), agents=(), queues=queues) if queues else None
+        names = tuple(name for name in names if name in visible)
+        user._served_queue_names = {**(cache or {}), teams: names}
+    return names
 
 
 def scope_series(user, request: SeriesRequest) -> list[dict]:
@@ -465,6 +476,9 @@ def scope_series(user, request: SeriesRequest) -> list[dict]:
     and for the queue-side KPIs (offered, service level, abandonment) those of the queues
     the team serves, named in each row's `queues_served`. Other levels: kpi_series."""
     rows = kpi_series(user, request)
+    queue_side = {kpi.key for kpi in definitions.KPIS if kpi.level == definitions.QUEUE}
+    if request.kpis is not None and not queue_side & set(request.kpis):
+        return rows  # nothing asked for that the queues served would answer
     served = served_queues_request(user, request)
     if served is None:
         return rows
@@ -729,19 +743,24 @@ def _effective_targets(targets):
 # -- outliers -----------------------------------------------------------------------------
 
 
-def agent_outliers(team, start: date, end: date, *, min_handled=10, threshold=None) -> list[dict]:
+def agent_outliers(
+    team, start: date, end: date, *, rows=None, min_handled=10, threshold=None
+) -> list[dict]:
     """Each agent's z-score per agent-level KPI against their team, over the period.
 
     Agents with fewer than `min_handled` handled contacts are left out; the team's mean
     and population standard deviation come from the rest; |z| >= threshold (setting
-    KPI_OUTLIER_Z, default 2) is an outlier, good or bad by the KPI's direction.
+    KPI_OUTLIER_Z, default 2) is an outlier, good or bad by the KPI's direction. `rows`:
+    the team's rows by agent when the caller has read them already (the team page).
     """
     threshold = threshold if threshold is not None else getattr(settings, "KPI_OUTLIER_Z", 2.0)
-    rows = kpi_series(
-        None, SeriesRequest(start=start, end=end, group_by="agent", teams=(team.name,))
-    )
+    if rows is None:
+        rows = kpi_series(
+            None, SeriesRequest(start=start, end=end, group_by="agent", teams=(team.name,))
+        )
     rows = [row for row in rows if row["components"]["handled"] >= min_handled]
-    keys = [kpi.key for kpi in definitions.KPIS if kpi.direction and not kpi.daily_only]
+    keys = [kpi.key for kpi in definitions.KPIS if kpi.direction and not kpi.daily_only
+            and all(kpi.key in row["kpis"] for row in rows)]  # fmt: skip
     stats = {}
     for key in keys:
         values = [row["kpis"][key] for row in rows if row["kpis"][key] is not None]

@@ -250,9 +250,3 @@ def test_team_page_ranks_its_agents_with_the_shared_rule(client, supervisor_a, f
     assert [o.key for o in client.get(url).context["data"]["leader_kpis"]] == list(
         leaderboards.RANKABLE_KPIS
     )
-
-
-def test_leaderboard_page_reads_few_queries(client, manager, floor, django_assert_max_num_queries):
-    client.force_login(manager)
-    with django_assert_max_num_queries(20):
-        client.get(reverse("leaderboard") + QUERY)
