@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
+from core.localtime import local_today
 from core.roles import AGENT, MANAGER, SUPERVISOR
 from interactions.models import (
     CHANNEL_THRESHOLDS,
@@ -700,7 +701,7 @@ def seed_demo(
 ) -> dict:
     """Build the demo center and return what it made. The database must hold no center yet."""
     now = now or timezone.now()
-    end = end or timezone.localdate(now)
+    end = end or local_today(now)
     center = DemoCenter(days=days, agent_count=agent_count, seed=seed, end=end, now=now)
     sim_agents = center.plan_agents()
     contacts = center.simulate(sim_agents)

@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper
 from django.http import JsonResponse
@@ -9,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.exports import csv_response, requested
-from core.roles import MANAGER, is_manager, role_required
+from core.roles import MANAGER, role_required
 from interactions import imports, outcomes, records, selectors, services
 from interactions.forms import ImportForm
 from interactions.models import ImportJob, Interaction, Survey
@@ -21,15 +20,10 @@ IMPORTERS_ONLY = "Importing contacts is for managers and administrators."
 importers_only = role_required(MANAGER, forbidden=IMPORTERS_ONLY)
 
 
-def _require_importer(user):
-    if not is_manager(user):
-        raise PermissionDenied(IMPORTERS_ONLY)
-
-
 @login_required
+@importers_only
 @require_http_methods(["GET", "POST"])
 def import_list(request):
-    _require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = services.import_job_create(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from agents import access
 from agents.models import Agent
 from core.localtime import local_days, local_midnight, local_today
+from core.localtime import zone as local_zone
 from interactions.models import Queue
 from kpis import definitions, live, rollup
 from kpis.models import Alert, AlertKind, AlertRule, ContactInterval
@@ -97,7 +98,7 @@ def _past_interval_starts(start: datetime) -> list[datetime | None]:
     converted on its own. A clock time that a spring-forward day skipped is None (that
     week had no such interval); a repeated one (fall back) takes the current one's fold.
     """
-    zone = timezone.get_default_timezone()
+    zone = local_zone()
     local = timezone.localtime(start, zone)
     wall = local.replace(tzinfo=None)
     starts = []

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Team
-from core.localtime import local_midnight
+from core.localtime import at_local, local_midnight, local_today
+from core.localtime import zone as local_zone
 from interactions.models import Queue
 from kpis import charts, definitions, leaderboards
 from kpis.models import ContactInterval
@@ -113,7 +114,7 @@ def period_range(period: str, today: date) -> tuple[date, date]:
 
 def parse_filters(params, today: date | None = None) -> Filters:
     """The page's period and filters from the URL; a bad value falls back and says so."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     period = params.get("period") or "last7"
     errors = []
     if period not in PERIODS:
@@ -166,7 +167,7 @@ def parse_filters(params, today: date | None = None) -> Filters:
 
 def today_filters(queues=(), teams=()) -> Filters:
     """Today, for a page that has no period of its own (the wallboard)."""
-    today = timezone.localdate()
+    today = local_today()
     return Filters(period="today", start=today, end=today, queues=queues, teams=teams)
 
 
@@ -211,7 +212,7 @@ def comparison(filters: Filters, now: datetime | None = None) -> dict:
     before_end = filters.end - timedelta(days=shift)
     until = None
     if result["until"] is not None:
-        until = datetime.combine(before_end, result["until"].time(), tzinfo=now.tzinfo)
+        until = at_local(before_end, result["until"].time())
     result["before"] = filters.request(
         start=filters.start - timedelta(days=shift), end=before_end, until=until
     )
@@ -389,7 +390,7 @@ def _queue_side(user, filters: Filters, **changes) -> SeriesRequest:
 
 def heatmap(user, filters: Filters) -> dict:
     """Offered contacts by local weekday and hour, from the interval rollup (one query)."""
-    zone = timezone.get_default_timezone()
+    zone = local_zone()
     request = _queue_side(user, filters)
     level = level_of(user, request)
     rows = scope_rows(user, ContactInterval.objects.all(), has_queue=True, level=level).filter(
@@ -608,7 +609,7 @@ def explain_request(params) -> tuple[SeriesRequest, list[str]]:
     """The period and scope of an explaining view from its URL (as drill_href writes it);
     a bad date falls back to the last 7 days and says so."""
     errors = []
-    today = timezone.localdate()
+    today = local_today()
     try:
         start = date.fromisoformat(params.get("start") or "")
         end = date.fromisoformat(params.get("end") or "")

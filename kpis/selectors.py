@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent, AgentStateEvent, Team
-from core.localtime import local_midnight
+from core.localtime import local_midnight, local_today
+from core.localtime import zone as local_zone
 from interactions.models import CostEntry, Interaction, Queue
 from kpis import definitions
 from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval, Target
@@ -75,7 +76,7 @@ class SeriesRequest:
 
 
 def _zone():
-    return timezone.get_default_timezone()
+    return local_zone()
 
 
 def period_starts(request: SeriesRequest) -> list[datetime]:
@@ -312,7 +313,7 @@ def _sums(user, request: SeriesRequest, level: str, reads: set[str]) -> tuple[di
             _state_sums(user, part) if "states" in reads else {},
         )
 
-    cut_day = timezone.localdate(request.until) if request.until is not None else None
+    cut_day = local_today(request.until) if request.until is not None else None
     if request.granularity != "total" or cut_day is None or cut_day <= request.start:
         return read(request)
     if cut_day > request.end:
@@ -692,7 +693,7 @@ def targets_status(user, start: date, end: date) -> list[dict]:
     those of the queues it serves. An agent sees the targets they are measured against
     (their own, else their team's, else the center's) with their own numbers.
     """
-    today = timezone.localdate()
+    today = local_today()
     if not (access.is_manager(user) or access.is_supervisor(user)):
         agent = access.agent_of(user)
         if agent is None:

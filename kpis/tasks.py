@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
+from core.localtime import local_today
 from kpis import alerts, rerolls, rollup
 
 
@@ -26,7 +26,7 @@ def run_rollup_job(job_id: int) -> str | None:
 @shared_task
 def roll_up_previous_day() -> int:
     """Every night (beat): re-roll yesterday whole, whatever the watermarks say."""
-    return rollup.roll_up_days([timezone.localdate() - timedelta(days=1)])
+    return rollup.roll_up_days([local_today() - timedelta(days=1)])
 
 
 @shared_task

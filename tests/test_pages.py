@@ -68,9 +68,7 @@ def test_database_overview_counts_what_each_role_may_see(manager, supervisor_a, 
     assert (overview["contacts"], overview["agents"], overview["teams"]) == (1, 1, 0)
 
 
-def test_agent_home_query_count_does_not_grow_with_data(
-    client, agent_a, django_assert_num_queries
-):
+def test_agent_home_query_count_does_not_grow_with_data(client, agent_a, django_assert_num_queries):
     InteractionFactory.create_batch(30, agent=agent_a, team=agent_a.team)
     client.force_login(agent_a.user)
     with django_assert_num_queries(11):

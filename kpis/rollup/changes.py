@@ -21,9 +21,10 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from agents.models import AgentStateEvent
+from core.localtime import local_today
+from core.localtime import zone as local_zone
 from interactions.models import Direction, Interaction
 from interactions.outcomes import repeat_window
 from kpis.rollup.statements import state_cap
@@ -32,7 +33,7 @@ from scheduling.models import Shift, ShiftActivity
 
 def days_of(contacts) -> set[date]:
     """The local days the given contacts arrived on (computed in the database)."""
-    zone = timezone.get_default_timezone()
+    zone = local_zone()
     return set(
         contacts.annotate(day=TruncDate("arrived_at", tzinfo=zone))
         .values_list("day", flat=True)
@@ -74,7 +75,7 @@ def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
     states = AgentStateEvent.objects.filter(received_at__lte=until)
     if since is not None:
         states = states.filter(received_at__gt=since)
-    zone = timezone.get_default_timezone()
+    zone = local_zone()
     days = set()
     # An event changes the agent's seconds from its own moment until up to the cap later
     # (it ends the previous state and starts its own): its day and the day the cap reaches.
@@ -106,7 +107,7 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
         Shift.history.filter(touched),
         Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
-    zone = timezone.get_default_timezone()
+    zone = local_zone()
     days = set()
     for rows in spans:
         for moment in ("start", "end"):
@@ -123,7 +124,7 @@ def elapsed_days(since: datetime | None, until: datetime) -> set[date]:
     schedules were cut at the last run's present and go on to this one's."""
     if since is None:
         return set()
-    first, last = timezone.localdate(since), timezone.localdate(until)
+    first, last = local_today(since), local_today(until)
     return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
 

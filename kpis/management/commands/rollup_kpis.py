@@ -6,6 +6,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from agents.models import AgentStateEvent
+from core.localtime import zone as local_zone
 from interactions.models import Interaction
 from kpis import rerolls, rollup
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Rolled up {len(days):,} days, {start} to {end}."))
 
     def _data_range(self):
-        zone = timezone.get_default_timezone()
+        zone = local_zone()
         bounds = [
             Interaction.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at")),
             AgentStateEvent.objects.aggregate(first=Min("at"), last=Max("at")),
