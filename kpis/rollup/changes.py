@@ -31,11 +31,11 @@ from kpis.rollup.statements import state_cap
 from scheduling.models import Shift, ShiftActivity
 
 
-def days_of(contacts) -> set[date]:
-    """The local days the given contacts arrived on (computed in the database)."""
-    zone = local_zone()
+def days_of(rows, moment="arrived_at") -> set[date]:
+    """The local days of a moment of the given rows (a field or an expression; contacts'
+    arrival by default), computed in the database."""
     return set(
-        contacts.annotate(day=TruncDate("arrived_at", tzinfo=zone))
+        rows.annotate(day=TruncDate(moment, tzinfo=local_zone()))
         .values_list("day", flat=True)
         .distinct()
     )
@@ -75,17 +75,9 @@ def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
     states = AgentStateEvent.objects.filter(received_at__lte=until)
     if since is not None:
         states = states.filter(received_at__gt=since)
-    zone = local_zone()
-    days = set()
     # An event changes the agent's seconds from its own moment until up to the cap later
     # (it ends the previous state and starts its own): its day and the day the cap reaches.
-    for moment in (F("at"), F("at") + state_cap()):
-        days |= set(
-            states.annotate(day=TruncDate(moment, tzinfo=zone))
-            .values_list("day", flat=True)
-            .distinct()
-        )
-    return days
+    return days_of(states, F("at")) | days_of(states, F("at") + state_cap())
 
 
 def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
@@ -107,16 +99,7 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
         Shift.history.filter(touched),
         Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
-    zone = local_zone()
-    days = set()
-    for rows in spans:
-        for moment in ("start", "end"):
-            days |= set(
-                rows.annotate(day=TruncDate(moment, tzinfo=zone))
-                .values_list("day", flat=True)
-                .distinct()
-            )
-    return days
+    return {day for rows in spans for moment in ("start", "end") for day in days_of(rows, moment)}
 
 
 def elapsed_days(since: datetime | None, until: datetime) -> set[date]:
