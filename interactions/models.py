@@ -329,6 +329,9 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written by the worker when it starts and after every batch: a running job whose
+    # heartbeat is older than IMPORT_STALE_MINUTES lost its worker (`fail_if_stale`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
