@@ -9,6 +9,10 @@ last 90 days by day and queue.
 On its own database (<name>_bench, created and dropped here). Contacts are generated in
 SQL: one year, 300 agents in 10 teams, 5 queues. Each figure is measured beside its
 reference in the same run; a Markdown table is printed for docs/benchmarks.md.
+
+`--hot-customer N` adds N contacts of one customer (a withheld caller id) spread over the
+history and measures, beside the normal case, the change detection of their import and
+the incremental run after 1,000 new contacts of which every tenth is that customer's.
 """
 
 import argparse
@@ -77,6 +81,59 @@ def generate(first: int, count: int, total: int, ids) -> None:
         cursor.execute("ANALYZE interactions_interaction")
 
 
+HOT = "withheld"
+
+
+def hot_history(count: int, first: int, total: int, ids) -> None:
+    """`count` inbound contacts of one customer spread over the history (contacts `first`
+    .. `total` of generate's year), stamped after the fill state: an import to detect."""
+    from django.db import connection
+
+    queues, agents, agent_teams = ids
+    step = 365 * 86400 / total
+    span = (total - first) * step / count
+    sql = f"""
+        INSERT INTO interactions_interaction (source, external_id, channel, direction,
+            queue_id, agent_id, team_id, customer, arrived_at, answered_at, ended_at,
+            talk_seconds, hold_seconds, wrap_seconds, transferred, resolved,
+            callback_requested, topic, created_at, updated_at)
+        SELECT 'bench-hot', 'h' || g, 'voice', 'inbound', (ARRAY{queues})[1 + g %% {QUEUES}],
+            (ARRAY{agents})[1 + g %% {AGENTS}], (ARRAY{agent_teams})[1 + g %% {AGENTS}],
+            %s, t, t + interval '10 seconds', t + interval '200 seconds', 190, 0, 30, false,
+            true, false, '', clock_timestamp(), clock_timestamp()
+        FROM generate_series(0, %s) g,
+            LATERAL (SELECT %s::timestamptz + (g * %s) * interval '1 second' AS t) at_time
+    """  # noqa: S608 (bench-only literals built from integers above)
+    start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=first * step)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [HOT, count - 1, start, span])
+        cursor.execute("ANALYZE interactions_interaction")
+
+
+def hot_customer_seconds(count: int, size: int, largest: int, ids) -> tuple[float, ...]:
+    """With `count` contacts of one customer: the change detection of their import, the
+    roll of every day they touched (the FCR look-ahead on that customer), then the
+    detection and the incremental run after 1,000 new contacts (every tenth the hot
+    customer's)."""
+    from django.utils import timezone
+
+    from kpis import rollup
+    from kpis.rollup.changes import contact_changed_days
+
+    since = timezone.now()
+    rollup.record_fill_states(since)
+    time.sleep(0.01)
+    hot_history(count, largest - size, largest, ids)
+    started = time.perf_counter()
+    days = contact_changed_days(since, timezone.now())
+    import_detection = time.perf_counter() - started
+    started = time.perf_counter()
+    rollup.roll_up_days(days)
+    rebuild = time.perf_counter() - started
+    detection, incremental = incremental_seconds(size, hot_every=10)
+    return import_detection, rebuild, detection, incremental
+
+
 def bare_group_by_seconds() -> float:
     """Reference: the rollup's own SELECT over the whole raw table at once, written to a
     scratch table (every column computed, as the INSERT does, but no per-day work)."""
@@ -104,8 +161,10 @@ def full_rebuild_seconds() -> float:
     return time.perf_counter() - started
 
 
-def incremental_seconds(total: int) -> float:
-    """Ingest 1,000 new contacts on one recent day (not timed), then time the rollup."""
+def incremental_seconds(total: int, hot_every: int = 0):
+    """Ingest 1,000 new contacts on one recent day (not timed), then time the rollup
+    (with `hot_every`, every so many is the hot customer's, and the change detection is
+    timed on its own first: returns both)."""
     from interactions import services as ingest
     from kpis import rollup
 
@@ -114,18 +173,31 @@ def incremental_seconds(total: int) -> float:
     base = datetime(2025, 12, 20, 9, tzinfo=UTC)
     records = [
         {"external_id": f"new{total}-{n}", "channel": "voice", "queue": "Queue 1",
-         "agent": f"a{n % AGENTS:03d}", "customer": f"C{n * 13 % 5000}",
+         "agent": f"a{n % AGENTS:03d}",
+         "customer": HOT if hot_every and n % hot_every == 0 else f"C{n * 13 % 5000}",
          "arrived_at": (base + timedelta(seconds=20 * n)).isoformat(),
          "answered_at": (base + timedelta(seconds=20 * n + 12)).isoformat(),
          "ended_at": (base + timedelta(seconds=20 * n + 250)).isoformat(), "talk_seconds": 238}
         for n in range(1000)
     ]  # fmt: skip
-    ingest.ingest_contacts(records, default_source="bench-new")
+    ingest.ingest_contacts(records, default_source=f"bench-new{hot_every}")
+    detection = None
+    if hot_every:
+        from django.utils import timezone
+
+        from kpis.models import RollupState
+        from kpis.rollup.changes import contact_changed_days
+        from kpis.rollup.run import LATE_COMMIT_MARGIN
+
+        since = RollupState.objects.get(pk=1).contacts_rolled_to - LATE_COMMIT_MARGIN
+        started = time.perf_counter()
+        contact_changed_days(since, timezone.now())
+        detection = time.perf_counter() - started
     started = time.perf_counter()
     days = rollup.roll_up_changes()
     elapsed = time.perf_counter() - started
     assert days >= 1
-    return elapsed
+    return (detection, elapsed) if hot_every else elapsed
 
 
 def page_milliseconds(path: str, repeat: int = 5) -> float:
@@ -206,8 +278,13 @@ def api_milliseconds(repeat: int = 7) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--hot-customer", type=int, default=0, metavar="N",
+        help="also measure with N contacts of one customer (a withheld caller id)",
+    )  # fmt: skip
+    parser.add_argument("--skip-pages", action="store_true", help="rollups only")
     args = parser.parse_args()
-    figures, pages = [], []
+    figures, pages, hot = [], [], []
     try:
         create_bench_database()
         from django.core.management import call_command
@@ -228,15 +305,23 @@ def main():
             rebuild = full_rebuild_seconds()
             incremental = incremental_seconds(size)
             api = api_milliseconds()
+            figures.append((size, rows, reference, rebuild, incremental, api))
+            print(f"{size:,}: reference {reference:.2f} s, rebuild {rebuild:.2f} s, "
+                  f"incremental {incremental * 1000:.0f} ms, api {api:.1f} ms", flush=True)  # fmt: skip
+            if args.hot_customer:
+                hot.append((size, *hot_customer_seconds(args.hot_customer, size, largest, ids)))
+                print(f"{size:,} + {args.hot_customer:,} of one customer: import detection "
+                      f"{hot[-1][1]:.2f} s, their days rolled {hot[-1][2]:.2f} s, detection "
+                      f"{hot[-1][3] * 1000:.0f} ms, incremental {hot[-1][4] * 1000:.0f} ms",
+                      flush=True)  # fmt: skip
+            if args.skip_pages:
+                continue
             from agents.models import Team
 
             last30 = "?period=custom&start=2025-12-01&end=2025-12-30"
             overview = page_milliseconds("/dashboard/" + last30)
             team = page_milliseconds(f"/teams/{Team.objects.first().pk}/" + last30)
             pages.append((size, overview, team, live_milliseconds()))
-            figures.append((size, rows, reference, rebuild, incremental, api))
-            print(f"{size:,}: reference {reference:.2f} s, rebuild {rebuild:.2f} s, "
-                  f"incremental {incremental * 1000:.0f} ms, api {api:.1f} ms", flush=True)  # fmt: skip
         print(f"\nPostgreSQL, {os.cpu_count()} cores, one year, {AGENTS} agents, {QUEUES} queues\n")
         print("| contacts | interval rows | bare SQL GROUP BY (s) | full rebuild (s) | rebuild / bare | "
               "incremental after 1,000 new (ms) | /api/v1/kpis/ 90 days x queue (ms) |")  # fmt: skip
@@ -244,6 +329,17 @@ def main():
         for size, rows, reference, rebuild, incremental, api in figures:
             print(f"| {size:,} | {rows:,} | {reference:.2f} | {rebuild:.2f} | {rebuild / reference:.2f} | "
                   f"{incremental * 1000:.0f} | {api:.1f} |")  # fmt: skip
+        if hot:
+            print("\n| contacts | + contacts of one customer | detection of their import (s) | "
+                  "their days rolled (s) | full rebuild, normal case (s) | "
+                  "detection after 1,000 new, 100 of it (ms) | incremental after them (ms) | "
+                  "incremental, normal case (ms) |")  # fmt: skip
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+            normal = {size: (rebuild, inc) for size, _, _, rebuild, inc, _ in figures}
+            for size, imported, rolled, detection, incremental in hot:
+                print(f"| {size:,} | {args.hot_customer:,} | {imported:.2f} | {rolled:.2f} | "
+                      f"{normal[size][0]:.2f} | {detection * 1000:.0f} | "
+                      f"{incremental * 1000:.0f} | {normal[size][1] * 1000:.0f} |")  # fmt: skip
         print(
             "\n| contacts | overview, 30 days (ms) | team page, 30 days (ms) | /api/v1/live/ (ms) |"
         )

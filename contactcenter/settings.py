@@ -254,6 +254,12 @@ if env_bool("DEMO_FEED", False):
 # a state may last without a next event (a forgotten logout must not fill a week).
 KPI_REPEAT_WINDOW_DAYS = env_int("KPI_REPEAT_WINDOW_DAYS", 7)
 KPI_STATE_CAP_HOURS = env_int("KPI_STATE_CAP_HOURS", 12)
+# The minute's rollup task is time-limited: a soft limit (the run logs the days it was
+# rolling and stops, committing nothing), a hard one (the worker kills it), and on
+# PostgreSQL a statement_timeout inside its transaction. The next run retries.
+KPI_ROLLUP_SOFT_TIME_LIMIT = env_int("KPI_ROLLUP_SOFT_TIME_LIMIT", 240)
+KPI_ROLLUP_TIME_LIMIT = env_int("KPI_ROLLUP_TIME_LIMIT", 300)
+KPI_ROLLUP_STATEMENT_TIMEOUT_SECONDS = float(env_str("KPI_ROLLUP_STATEMENT_TIMEOUT_SECONDS", "120"))
 # An agent's KPI this many standard deviations from their team's mean is an outlier.
 KPI_OUTLIER_Z = float(env_str("KPI_OUTLIER_Z", "2"))
 # An open contact older than this lost its end somewhere: the wallboard leaves it out.

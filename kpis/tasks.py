@@ -1,17 +1,25 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from core.localtime import local_today
 from kpis import alerts, rerolls, rollup
 
 
-@shared_task
+@shared_task(
+    soft_time_limit=settings.KPI_ROLLUP_SOFT_TIME_LIMIT, time_limit=settings.KPI_ROLLUP_TIME_LIMIT
+)
 def roll_up_since_watermark() -> int:
     """Every minute (beat): re-roll the days each source changed since its watermark (its
     fill state: contacts by updated_at, agent states by received_at, schedules by history
     date); first, queue a re-roll of every day if the settings changed, and send stalled
-    re-roll jobs again."""
+    re-roll jobs again.
+
+    Time-limited (KPI_ROLLUP_SOFT_TIME_LIMIT / KPI_ROLLUP_TIME_LIMIT, and a statement
+    timeout inside the rollup's transaction on PostgreSQL): when a limit is hit the run
+    logs an error naming the days it was rolling and raises; nothing is committed, so the
+    watermarks stay and the next run retries."""
     rerolls.check_settings()
     rerolls.resend_stalled_jobs()
     return rollup.roll_up_changes()

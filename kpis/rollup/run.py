@@ -1,11 +1,13 @@
 """Running the rollup: whole local days (roll_up_days), and the days changed since each
 source's fill state (roll_up_changes, the minute's beat task)."""
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.localtime import local_days
@@ -24,6 +26,25 @@ from kpis.rollup.statements import (
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
 # Days per transaction when consecutive days are rolled together (PostgreSQL).
 DAYS_PER_RUN = 31
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
+
+logger = logging.getLogger(__name__)
+
+
+def statement_timeout() -> float:
+    """Seconds any one statement of the minute's rollup may run (PostgreSQL)."""
+    return float(getattr(settings, "KPI_ROLLUP_STATEMENT_TIMEOUT_SECONDS", 60))
+
+
+def _timed_out(error: BaseException) -> bool:
+    """The task's soft time limit, or a statement cancelled by statement_timeout."""
+    if isinstance(error, SoftTimeLimitExceeded):
+        return True
+    cause = error.__cause__
+    return (
+        isinstance(error, OperationalError) and getattr(cause, "sqlstate", None) == QUERY_CANCELED
+    )
 
 
 def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
@@ -99,23 +120,43 @@ def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
     """
     sources = tuple(sources)
     RollupState.objects.get_or_create(pk=1)
-    with transaction.atomic():
-        rows = RollupState.objects.filter(pk=1)
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        state = rows.first()
-        if state is None:
-            return 0
-        until = timezone.now()
-        days = set()
-        for source in sources:
-            rolled_to = getattr(state, source.fill_state)
-            since = rolled_to and rolled_to - LATE_COMMIT_MARGIN
-            days |= source.changed_days(since, until)
-        rolled = roll_up_days(days, now=until)
-        for source in sources:
-            setattr(state, source.fill_state, until)
-        state.save(update_fields=[*(source.fill_state for source in sources), "updated_at"])
+    days = set()
+    try:
+        with transaction.atomic():
+            rows = RollupState.objects.filter(pk=1)
+            if connection.features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True)
+            state = rows.first()
+            if state is None:
+                return 0
+            if connection.vendor == "postgresql":
+                # A runaway statement is cancelled (and the transaction with it): the run
+                # has a time limit, as the task has (CELERY time limits in settings).
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true)",
+                        [f"{max(int(statement_timeout() * 1000), 1)}ms"],
+                    )
+            until = timezone.now()
+            for source in sources:
+                rolled_to = getattr(state, source.fill_state)
+                since = rolled_to and rolled_to - LATE_COMMIT_MARGIN
+                days |= source.changed_days(since, until)
+            rolled = roll_up_days(days, now=until)
+            for source in sources:
+                setattr(state, source.fill_state, until)
+            state.save(update_fields=[*(source.fill_state for source in sources), "updated_at"])
+    except (SoftTimeLimitExceeded, OperationalError) as error:
+        if _timed_out(error):
+            rolling = ", ".join(day.isoformat() for day in sorted(days)) or "none yet"
+            logger.error(
+                "KPI rollup stopped by its time limit (%s) while %s; nothing was "
+                "committed, the fill states stay and the next run retries. Days: %s",
+                "statement_timeout" if isinstance(error, OperationalError) else "soft time limit",
+                "rolling days" if days else "finding the changed days",
+                rolling,
+            )
+        raise
     return rolled
 
 
