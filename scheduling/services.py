@@ -9,6 +9,9 @@ transaction, so a broken rule is a message and nothing is half-saved:
 Breaks, lunches, meetings and training are given; the rest of a shift is work, so a
 shift's scheduled seconds are its length (adherence counts from activities).
 Each write is stamped with who made it (`by`) in the history tables.
+Writes to one shift (edit, move, delete) run one after the other: each locks the agent's
+row, then the shift's, then touches its activities (`_lock_shift`); one whose shift was
+deleted meanwhile raises ShiftGone and writes nothing.
 """
 
 import csv
@@ -144,6 +147,29 @@ def _lock_agents(agents) -> None:
     list(Agent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
+SHIFT_GONE = "This shift no longer exists."
+
+
+class ShiftGone(ValidationError):
+    """The shift was deleted before this write got to it (another user's delete, say)."""
+
+    def __init__(self):
+        super().__init__(SHIFT_GONE, code="shift_gone")
+
+
+def _lock_shift(shift: Shift) -> None:
+    """Hold the shift's row until the transaction ends and read it again, so writes to
+    one shift serialise and each starts from what the last one left (a move from the
+    stored start, never a stale copy's). One order everywhere: the agent's row (as every
+    rule check and an agent's move take it), then the shift's, then its activities.
+    A shift deleted meanwhile raises ShiftGone: saving it would bring it back."""
+    _lock_agents([shift.agent])
+    try:
+        shift.refresh_from_db(from_queryset=Shift.objects.select_for_update())
+    except Shift.DoesNotExist:
+        raise ShiftGone from None
+
+
 def _raise_if(errors: list[str]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -210,7 +236,7 @@ def shift_update(
     *, shift: Shift, start: datetime, end: datetime, spans, note: str = "", by=None
 ) -> Shift:
     """New times and activities for a shift (its activities are replaced)."""
-    _lock_agents([shift.agent])
+    _lock_shift(shift)
     _raise_if(
         shift_rule_errors(
             agent=shift.agent, start=start, end=end, spans=spans, ignore_shift_ids=[shift.pk]
@@ -227,6 +253,7 @@ def shift_update(
 @transaction.atomic
 def shift_move(*, shift: Shift, start: datetime, by=None) -> Shift:
     """Move a shift to a new start, keeping its length and its breaks' places in it."""
+    _lock_shift(shift)
     delta = start - shift.start
     spans = [Span(s.kind, s.start + delta, s.end + delta) for s in planned_spans(shift)]
     return shift_update(
@@ -236,6 +263,7 @@ def shift_move(*, shift: Shift, start: datetime, by=None) -> Shift:
 
 @transaction.atomic
 def shift_delete(*, shift: Shift, by=None) -> None:
+    _lock_shift(shift)
     for activity in shift.activities.all():
         stamp(activity, by).delete()
     stamp(shift, by).delete()

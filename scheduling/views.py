@@ -10,10 +10,11 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from agents import access
@@ -154,18 +155,51 @@ def shift_new(request, pk):
 
 
 def _editable_shift(user, pk):
-    return get_object_or_404(
-        Shift.objects.editable_by(user).select_related("agent", "team", "agent__team"), pk=pk
-    )
+    """The shift the user may change, or None when there is none (see _deleted_shift)."""
+    shifts = Shift.objects.editable_by(user).select_related("agent", "team", "agent__team")
+    return shifts.filter(pk=pk).first()
+
+
+def _deleted_shift(user, pk):
+    """The last record of a deleted shift the user could change (as
+    Shift.objects.editable_by), so the page says it no longer exists; a 404 otherwise."""
+    record = Shift.history.filter(id=pk, history_type="-").order_by("-history_id").first()
+    if record is not None and access.is_manager(user):
+        return record
+    if record is not None and access.is_supervisor(user):
+        if record.team_id is not None:
+            allowed = access.editable_teams(user).filter(pk=record.team_id).exists()
+        else:
+            allowed = access.editable_agents(user).filter(pk=record.agent_id).exists()
+        if allowed:
+            return record
+    raise Http404
+
+
+def _gone(request, shift):
+    """The shift was deleted, before this request or while it waited for the shift's
+    lock: say so, back on the week it was in (the grid's dialog shows the sentence)."""
+    if request.GET.get("partial") == "1":
+        return HttpResponseNotFound(
+            format_html('<p>{}</p><button class="button" type="button" data-close>Close'
+                        "</button>", services.SHIFT_GONE)
+        )  # fmt: skip
+    messages.error(request, services.SHIFT_GONE)
+    return redirect(_shift_page(shift))
 
 
 @login_required
 def shift_edit(request, pk):
     shift = _editable_shift(request.user, pk)
+    if shift is None:
+        return _gone(request, _deleted_shift(request.user, pk))
     team = shift.team or shift.agent.team
     agents = Agent.objects.filter(pk=shift.agent_id)
     if request.method == "POST" and "delete" in request.POST:
-        services.shift_delete(shift=shift, by=request.user)
+        try:
+            services.shift_delete(shift=shift, by=request.user)
+        except services.ShiftGone:
+            return _gone(request, shift)
         messages.success(request, f"Shift of {shift.agent} deleted.")
         return redirect(_shift_page(shift))
     if request.method == "POST":
@@ -175,6 +209,8 @@ def shift_edit(request, pk):
             try:
                 services.shift_update(shift=shift, start=data["start_at"], end=data["end_at"],
                                       spans=data["spans"], note=data["note"], by=request.user)  # fmt: skip
+            except services.ShiftGone:
+                return _gone(request, shift)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -207,12 +243,16 @@ def shift_edit(request, pk):
 @require_POST
 def shift_move(request, pk):
     shift = _editable_shift(request.user, pk)
+    if shift is None:
+        return _gone(request, _deleted_shift(request.user, pk))
     form = MoveShiftForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the new date and start time.")
         return redirect(_shift_page(shift))
     try:
         services.shift_move(shift=shift, start=form.cleaned_data["start_at"], by=request.user)
+    except services.ShiftGone:
+        return _gone(request, shift)
     except ValidationError as error:
         _report(request, error)
         return redirect(_shift_page(shift))
