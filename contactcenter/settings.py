@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.check_alert_rules",
         "schedule": float(env_int("ALERT_CHECK_EVERY_SECONDS", 60)),
     },
+    "fail-stale-imports": {
+        "task": "interactions.tasks.fail_stale_imports",
+        "schedule": 300.0,
+    },
     "roll-up-yesterday": {
         "task": "kpis.tasks.roll_up_previous_day",
         "schedule": crontab(hour=2, minute=15),
@@ -264,4 +268,7 @@ KPI_ROLLUP_STATEMENT_TIMEOUT_SECONDS = float(env_str("KPI_ROLLUP_STATEMENT_TIMEO
 KPI_OUTLIER_Z = float(env_str("KPI_OUTLIER_Z", "2"))
 # An open contact older than this lost its end somewhere: the wallboard leaves it out.
 LIVE_STALE_HOURS = env_int("LIVE_STALE_HOURS", 4)
+# A running contact import with no progress for this long lost its worker: it is marked
+# failed ("worker stopped") by beat and when its page is read (docs/reliability.md).
+IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", 10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -8,12 +8,14 @@ rejected (a contact we cannot read), always with the line number.
 
 import csv
 import io
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,9 +27,24 @@ from interactions.models import ImportJob, ImportStatus
 IMPORT_BATCH = 2000
 REQUIRED_COLUMNS = ("external_id", "channel", "arrived_at")
 
+# The longest field a file may hold (characters). The csv module's own limit (128 KiB) is
+# process-wide; it is raised to this once here. A line with a longer field is rejected
+# ("field longer than 1 MB") and the import goes on, unless the long field is quoted over
+# several lines: then the lines after it cannot be told apart and the import fails there.
+MAX_FIELD_CHARS = 1024 * 1024
+FIELD_TOO_LONG = "A field longer than 1 MB: the line is not read."
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+logger = logging.getLogger(__name__)
+
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read (empty, wrong columns): nothing was imported."""
+    """The file as a whole cannot be read (empty, wrong columns): nothing was imported;
+    or it cannot be read past a line, and `summary` says what was imported before it."""
+
+    def __init__(self, message: str, summary: "ImportSummary | None" = None):
+        super().__init__(message)
+        self.summary = summary
 
 
 @dataclass
@@ -38,6 +55,68 @@ class Line:
     rejected: str | None = None  # why this contact cannot be read
     adjusted: bool = False
     external_id: str = ""  # of a rejected line, when the line names it
+    stop: str | None = None  # why the file cannot be read past this line
+
+
+class _RawLines:
+    """The text's lines as the csv reader takes them, the last one kept."""
+
+    def __init__(self, text: io.TextIOBase):
+        self.text = text
+        self.last = ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        self.last = next(self.text)
+        return self.last
+
+
+def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(first line number, row, None) for every record of a CSV file read with a header,
+    or (line, None, reason) for a line the csv module cannot read (a field over
+    MAX_FIELD_CHARS). The first item is the DictReader, its header read.
+
+    After such an error the reader starts again at the next line; that is only the next
+    record when the failing record lies on one line with its quotes closed. Otherwise a
+    Line with `stop` ends the file there.
+    """
+    raw = _RawLines(text)
+    reader = csv.DictReader(raw, delimiter=delimiter)
+    try:
+        reader.fieldnames  # noqa: B018 (reads the header)
+    except csv.Error:
+        raise ImportFileError(f"Line 1: {FIELD_TOO_LONG}") from None
+    yield reader
+    rows = iter(reader)
+    previous_end = reader.reader.line_num
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error:
+            number = previous_end + 1
+            previous_end = reader.reader.line_num
+            if previous_end != number or raw.last.count('"') % 2:
+                yield number, None, None  # cannot go on
+                return
+            yield number, None, FIELD_TOO_LONG
+            continue
+        number = previous_end + 1  # the line the record starts on
+        previous_end = reader.reader.line_num
+        yield number, row, None
+
+
+def _unreadable(number: int, problem: str | None) -> Line:
+    if problem:
+        return Line(number, rejected=problem)
+    return Line(
+        number,
+        stop=f"Line {number}: {FIELD_TOO_LONG} Its field runs over several lines, so the "
+        "lines after it cannot be read: the import stopped there.",
+    )
 
 
 @dataclass
@@ -94,7 +173,8 @@ class NativeCsv:
         self.summary = summary
 
     def lines(self, text: io.TextIOBase) -> Iterator[Line]:
-        reader = csv.DictReader(text, delimiter=self.delimiter)
+        rows = _rows(text, self.delimiter)
+        reader = next(rows)
         columns = [name.strip() for name in (reader.fieldnames or []) if name]
         if not columns:
             raise ImportFileError("The file is empty: expected a header line with column names.")
@@ -107,10 +187,10 @@ class NativeCsv:
         if unknown:
             self.summary.warnings.append(f"Column(s) ignored: {', '.join(unknown)}.")
         reader.fieldnames = [name.strip() if name else name for name in reader.fieldnames]
-        previous_end = 1
-        for row in reader:
-            number = previous_end + 1  # the line the record starts on
-            previous_end = reader.line_num
+        for number, row, problem in rows:
+            if row is None:
+                yield _unreadable(number, problem)
+                continue
             if None in row:
                 yield Line(number, rejected="More cells than columns in the header.")
                 continue
@@ -159,14 +239,17 @@ class AnonymousBankTsv:
         self.summary = summary
 
     def lines(self, text: io.TextIOBase) -> Iterator[Line]:
-        reader = csv.DictReader(text, delimiter="\t")
+        rows = _rows(text, "\t")
+        reader = next(rows)
         if not reader.fieldnames:
             raise ImportFileError("The file is empty: expected the bank's header line.")
         missing = [name for name in self.COLUMNS if name not in reader.fieldnames]
         if missing:
             raise ImportFileError(f"Not an Anonymous Bank file: missing {', '.join(missing)}.")
-        for row in reader:
-            number = reader.line_num
+        for number, row, problem in rows:
+            if row is None:
+                yield _unreadable(number, problem)
+                continue
             try:
                 yield self._line(number, row)
             except (KeyError, TypeError, ValueError) as error:
@@ -272,6 +355,11 @@ def import_contacts(
 def _import_lines(lines, summary, source, binary, total_bytes, progress, dry_run):
     batch: list[Line] = []
     for line in lines:
+        if line.stop:
+            if batch:
+                _ingest(batch, summary, source, dry_run)
+            summary.rejected_lines.sort()
+            raise ImportFileError(line.stop, summary)
         summary.lines += 1
         if line.skipped:
             summary.skipped[line.skipped] += 1
@@ -328,33 +416,70 @@ def rejected_lines_csv(summary_rows) -> str:
 
 
 def run_import_job(job_id: int) -> None:
-    """Import an uploaded file, saving progress on the job as batches go by."""
+    """Import an uploaded file, saving progress on the job as batches go by.
+
+    Whatever happens the job ends done or failed with its reason: an unreadable file says
+    why; any other error is logged and named on the job. A worker that dies leaves the job
+    running without a heartbeat, which `fail_stale_jobs` later marks failed.
+    """
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return  # a redelivered task: the import already ran
-    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+    try:
+        _run(job)
+    except ImportFileError as error:
+        _finish(job_id, ImportStatus.FAILED, error=str(error), summary=error.summary)
+    except Exception as error:
+        logger.exception("Contact import job %s failed", job_id)
+        _finish(
+            job_id,
+            ImportStatus.FAILED,
+            error=f"The import stopped on an unexpected error ({type(error).__name__}: "
+            f"{str(error)[:500]}).",
+        )
+
+
+def _run(job: ImportJob) -> None:
+    now = timezone.now()
+    job.status, job.started_at, job.heartbeat_at = ImportStatus.RUNNING, now, now
     job.bytes_total = job.file.size
-    job.save(update_fields=["status", "started_at", "bytes_total"])
+    job.save(update_fields=["status", "started_at", "heartbeat_at", "bytes_total"])
 
     def progress(summary, done, _total):
-        ImportJob.objects.filter(pk=job_id).update(bytes_done=done, summary=summary.as_dict())
+        ImportJob.objects.filter(pk=job.pk).update(
+            bytes_done=done, summary=summary.as_dict(), heartbeat_at=timezone.now()
+        )
 
-    try:
-        with job.file.open("rb") as binary:
-            summary = import_contacts(
-                binary,
-                format_name=job.format,
-                source=job.source or None,
-                dry_run=job.dry_run,
-                total_bytes=job.bytes_total,
-                progress=progress,
-            )
-    except ImportFileError as error:
-        job.status, job.error = ImportStatus.FAILED, str(error)
-    else:
-        job.status = ImportStatus.DONE
-        job.summary = summary.as_dict()
-        job.rejected_lines = [list(row) for row in summary.rejected_lines]
-        job.bytes_done = job.bytes_total
-    job.finished_at = timezone.now()
-    job.save()
+    with job.file.open("rb") as binary:
+        summary = import_contacts(
+            binary,
+            format_name=job.format,
+            source=job.source or None,
+            dry_run=job.dry_run,
+            total_bytes=job.bytes_total,
+            progress=progress,
+        )
+    _finish(job.pk, ImportStatus.DONE, summary=summary, bytes_done=job.bytes_total)
+
+
+def _finish(job_id: int, status: str, *, error: str = "", summary=None, **fields) -> None:
+    """The job's end, written whatever its row holds by now (progress, a stale mark)."""
+    if summary is not None:
+        fields.update(
+            summary=summary.as_dict(),
+            rejected_lines=[list(row) for row in summary.rejected_lines],
+        )
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, error=error, finished_at=now, heartbeat_at=now, **fields
+    )
+
+
+def fail_stale_jobs() -> int:
+    """Mark failed every running job whose worker stopped (no heartbeat for
+    IMPORT_STALE_MINUTES); the number marked."""
+    return ImportJob.stale_running().update(
+        status=ImportStatus.FAILED,
+        error=ImportJob.WORKER_STOPPED.format(minutes=settings.IMPORT_STALE_MINUTES),
+        finished_at=timezone.now(),
+    )

@@ -5,9 +5,12 @@ enforces its invariants (time order, non-negative durations, survey ranges) so n
 can store a contact that the KPI engine would miscount.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from agents import access
 
@@ -354,6 +357,37 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    WORKER_STOPPED = "The worker stopped: no progress for {minutes} minutes. Upload the file again."
+
+    @classmethod
+    def stale_running(cls):
+        """Running jobs without a heartbeat for IMPORT_STALE_MINUTES: their worker died."""
+        cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+        return cls.objects.filter(status=ImportStatus.RUNNING).filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        )
+
+    def fail_if_stale(self) -> bool:
+        """Mark this job failed when it is running with no heartbeat for too long; no
+        query unless it is."""
+        if self.status != ImportStatus.RUNNING:
+            return False
+        beat = self.heartbeat_at or self.started_at
+        cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+        if beat is None or beat >= cutoff:
+            return False
+        error = self.WORKER_STOPPED.format(minutes=settings.IMPORT_STALE_MINUTES)
+        marked = (
+            type(self)
+            .stale_running()
+            .filter(pk=self.pk)
+            .update(status=ImportStatus.FAILED, error=error, finished_at=timezone.now())
+        )
+        if not marked:
+            return False  # it moved on meanwhile
+        self.status, self.error = ImportStatus.FAILED, error
+        return True
 
 
 class MissedOffer(models.Model):

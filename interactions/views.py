@@ -42,6 +42,7 @@ def import_list(request):
 @importers_only
 def import_detail(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
+    job.fail_if_stale()  # a job whose worker died ends here, not polled forever
     context = {"job": job, "rejected": job.rejected_lines[:REJECTED_SHOWN]}
     return render(request, "interactions/import_detail.html", context)
 
@@ -49,8 +50,9 @@ def import_detail(request, pk):
 @login_required
 @importers_only
 def import_status(request, pk):
-    """Progress for the detail page's polling."""
+    """Progress for the detail page's polling; `finished` (done or failed) ends it."""
     job = get_object_or_404(ImportJob, pk=pk)
+    job.fail_if_stale()
     return JsonResponse(
         {
             "status": job.status,
