@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from agents.api import AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
+from core.filters import bad_request
 from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
 from scheduling.api import SchedulesView
@@ -45,6 +46,7 @@ urlpatterns = [
 ]
 
 handler404 = not_found
+handler400 = bad_request
 
 admin.site.site_header = "contactcenter administration"
 admin.site.site_title = "contactcenter admin"

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.exports import csv_response, requested
+from core.filters import text_filters
 from core.roles import MANAGER, role_required
 from interactions import imports, outcomes, records, selectors, services
 from interactions.forms import ImportForm
@@ -91,10 +92,10 @@ def _contact_filters(params):
     return {
         "start": start,
         "end": end,
-        "queues": [v for v in params.getlist("queue") if v],
-        "agents": [v for v in params.getlist("agent") if v],
-        "teams": [v for v in params.getlist("team") if v],
-        "channels": [v for v in params.getlist("channel") if v],
+        "queues": list(text_filters(params, "queue")),
+        "agents": list(text_filters(params, "agent")),
+        "teams": list(text_filters(params, "team")),
+        "channels": list(text_filters(params, "channel")),
     }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Team
+from core.filters import text_filters
 from core.localtime import at_local, local_midnight, local_today
 from core.localtime import zone as local_zone
 from interactions.models import Queue
@@ -150,14 +151,13 @@ def parse_filters(params, today: date | None = None) -> Filters:
     if grain not in GRAINS:
         errors.append(f"Unknown interval length {grain!r}: showing 15 minutes.")
         grain = "interval"
-    clean = [value for value in params.getlist("channel") if value]
     return Filters(
         period=period,
         start=start,
         end=end,
-        queues=tuple(v for v in params.getlist("queue") if v),
-        channels=tuple(clean),
-        teams=tuple(v for v in params.getlist("team") if v),
+        queues=text_filters(params, "queue"),
+        channels=text_filters(params, "channel"),
+        teams=text_filters(params, "team"),
         day=day,
         compare=compare,
         grain=grain,
@@ -618,8 +618,7 @@ def explain_request(params) -> tuple[SeriesRequest, list[str]]:
     except ValueError:
         errors.append("Pick a period as two dates, at most a year apart: showing the last 7 days.")
         start, end = period_range("last7", today)
-    values = {name: tuple(v for v in params.getlist(name) if v)
-              for name in ("queue", "team", "agent", "channel")}  # fmt: skip
+    values = {name: text_filters(params, name) for name in ("queue", "team", "agent", "channel")}
     request = SeriesRequest(start=start, end=end, queues=values["queue"], teams=values["team"],
                             agents=values["agent"], channels=values["channel"])  # fmt: skip
     return request, errors

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from agents import access
 from core.exports import csv_filename, csv_response, requested
+from core.filters import text_filters
 from core.roles import MANAGER, SUPERVISOR, role_required
 from interactions import outcomes
 from interactions.models import Queue
@@ -218,8 +219,8 @@ def _this_month():
 def wallboard(request):
     """The floor's live screen; `?tv=1` is the full-screen wall version."""
     user = request.user
-    queues = tuple(v for v in request.GET.getlist("queue") if v)
-    teams = tuple(v for v in request.GET.getlist("team") if v)
+    queues = text_filters(request.GET, "queue")
+    teams = text_filters(request.GET, "team")
     numbers = live.live_numbers(user, queues=queues, teams=teams)
     if requested(request, "wallboard"):
         return csv_response(
