@@ -199,6 +199,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Malformed or too deeply nested JSON answers 400, an oversized body a JSON 413.
+    "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "contactcenter API",

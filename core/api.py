@@ -4,7 +4,8 @@ Who may send data (interactions.api.CanIngest) is the ingest side's business."""
 
 from datetime import date
 
-from rest_framework import status
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import parsers, status, views
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -73,3 +74,30 @@ def batch_response(report) -> Response:
     else:
         code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return Response(body, status=code)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with a body nested too deep for Python's parser (thousands of
+    `[`) answered as any other malformed JSON: 400, never a RecursionError's 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+        except ValueError as error:  # a decoding error the parent lets through
+            raise ParseError(f"JSON parse error - {error}") from None
+
+
+def exception_handler(exc, context):
+    """DRF's handler, and a body over DATA_UPLOAD_MAX_MEMORY_SIZE answered as JSON 413
+    (Django alone answers it with an HTML 400)."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    return views.exception_handler(exc, context)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is over the upload limit; send fewer records per request."
+    default_code = "payload_too_large"

@@ -2,12 +2,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
 from agents import access
-from core.api import Pagination, batch_records, batch_response, date_param, text_params
+from core.api import (
+    JSONParser,
+    Pagination,
+    batch_records,
+    batch_response,
+    date_param,
+    text_params,
+)
 from interactions import selectors, services
 from interactions.models import Channel, Queue
 from interactions.serializers import (
