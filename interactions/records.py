@@ -6,12 +6,26 @@ was wrong, so a batch can keep its good records and name the bad ones precisely.
 """
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
 
 from agents.models import AgentState
 from interactions.models import MAX_DURATION_SECONDS, Channel, Direction
 
 MAX_TEXT = 255
+# How far ahead of the server's clock a time may lie: a PBX's clock drifts by seconds or
+# minutes, never by days; a contact "arriving" next year is a bad record, not a forecast.
+# settings.INGEST_FUTURE_HORIZON_HOURS, one day by default.
+DEFAULT_FUTURE_HORIZON_HOURS = 24
+
+
+def future_horizon() -> timedelta:
+    return timedelta(
+        hours=getattr(settings, "INGEST_FUTURE_HORIZON_HOURS", DEFAULT_FUTURE_HORIZON_HOURS)
+    )
+
+
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
 
@@ -72,7 +86,8 @@ def choice(value, choices, *, default=None) -> str:
 
 
 def moment(value, *, required=False) -> datetime | None:
-    """An ISO 8601 time with its UTC offset, between the years 1900 and 2999."""
+    """An ISO 8601 time with its UTC offset, from the year 1900 to at most the future
+    horizon (a day) ahead of now."""
     if _missing(value):
         if required:
             raise FieldError("This field is required.")
@@ -93,7 +108,12 @@ def moment(value, *, required=False) -> datetime | None:
     if not 1900 <= parsed.year <= 2999:
         raise FieldError("The year must lie between 1900 and 2999.")
     # Stored in UTC: databases refuse some offsets Python accepts (up to ±23:59).
-    return parsed.astimezone(UTC)
+    parsed = parsed.astimezone(UTC)
+    horizon = future_horizon()
+    if parsed > datetime.now(UTC) + horizon:
+        hours = horizon.total_seconds() / 3600
+        raise FieldError(f"More than {hours:g} hours in the future: check the sender's clock.")
+    return parsed
 
 
 def seconds(value) -> float:
