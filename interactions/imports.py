@@ -396,6 +396,8 @@ def _ingest(batch: list[Line], summary: ImportSummary, source: str, dry_run: boo
             summary.created += 1
         elif result.status == services.UPDATED:
             summary.updated += 1
+        elif result.status == services.DUPLICATE:
+            summary.skipped["repeated later in its batch"] += 1
         else:
             summary.rejected_lines.append(
                 (line.number, str(result.external_id or ""), _error_text(result.errors))

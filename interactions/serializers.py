@@ -49,7 +49,7 @@ class AgentEventInSerializer(serializers.Serializer):
 class RecordResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     external_id = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(["created", "updated", "rejected"])
+    status = serializers.ChoiceField(["created", "updated", "rejected", "duplicate"])
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )

@@ -33,6 +33,9 @@ UPSERT_BATCH_POSTGRESQL = 5000
 LOOKUP_BATCH = 1000
 
 CREATED, UPDATED, REJECTED = "created", "updated", "rejected"
+# A record whose key comes again later in the same batch: the later one is stored (the
+# last wins) and counted; this one is neither created nor updated.
+DUPLICATE = "duplicate"
 
 # Fields a resend replaces. Survey answers are merged instead (never erased), and
 # created_at keeps the first arrival.
@@ -201,11 +204,21 @@ def ingest_contacts(raw_records, *, default_source: str, only_source: str | None
     valid = {key_of[index]: (index, values) for index, values in checked.items()}
     if valid:
         with transaction.atomic():
-            existing = _upsert_contacts(valid, report)
-        # A key sent twice in one batch is one row: both records report its fate.
-        for index, key in key_of.items():
-            report.results[index].status = UPDATED if key in existing else CREATED
+            inserted = _upsert_contacts(valid, report)
+        # Counted from what the database did: a key sent twice in one batch is one row,
+        # reported by its last record; the earlier ones say they were superseded.
+        for key, (index, _values) in valid.items():
+            report.results[index].status = CREATED if inserted[key] else UPDATED
+        _mark_duplicates(report, key_of, valid)
     return report
+
+
+def _mark_duplicates(report: IngestReport, key_of: dict, valid: dict) -> None:
+    """Earlier records of a key that comes again later in the batch: not counted."""
+    for index, key in key_of.items():
+        last = valid[key][0]
+        if index != last:
+            report.results[index].status = DUPLICATE
 
 
 def _upsert_contacts(valid, report: IngestReport):
@@ -257,16 +270,19 @@ def _upsert_contacts(valid, report: IngestReport):
                 "updated_at": now,
             }
         )
-    _upsert_rows(rows)
-    return existing
+    return _upsert_rows(rows, existing)
 
 
-def _upsert_rows(rows: list[dict]) -> None:
-    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, in batches.
+def _upsert_rows(rows: list[dict], existing) -> dict[tuple[str, str], bool]:
+    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, in batches; whether each
+    key was inserted (True) or updated (False), as the database did it.
 
     On PostgreSQL the rows go as one array per column through unnest(): a fixed, short
     statement instead of one bound parameter per cell, about twice as fast as the ORM's
-    bulk_create for the same upsert. Elsewhere (SQLite) the ORM's upsert does it.
+    bulk_create for the same upsert, and `RETURNING (xmax = 0)` says which rows it
+    inserted, however many writers race. Elsewhere (SQLite) the ORM's upsert does it and
+    the keys read before it, in the same transaction, say which existed: SQLite's
+    IMMEDIATE transactions serialise writers, so nobody inserts in between.
     """
     if connection.vendor != "postgresql":
         Interaction.objects.bulk_create(
@@ -276,7 +292,10 @@ def _upsert_rows(rows: list[dict]) -> None:
             unique_fields=["source", "external_id"],
             update_fields=CONTACT_UPDATE_FIELDS,
         )
-        return
+        return {
+            (row["source"], row["external_id"]): (row["source"], row["external_id"]) not in existing
+            for row in rows
+        }
     fields = [Interaction._meta.get_field(name) for name in rows[0]] if rows else []
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
@@ -291,12 +310,16 @@ def _upsert_rows(rows: list[dict]) -> None:
     table = connection.ops.quote_name(Interaction._meta.db_table)
     sql = (
         f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
-        f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}"
+        f"ON CONFLICT (source, external_id) DO UPDATE SET {updates} "
+        "RETURNING source, external_id, (xmax = 0) AS inserted"
     )
     names = list(rows[0]) if rows else []
+    inserted = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, UPSERT_BATCH_POSTGRESQL):
             cursor.execute(sql, [[row[name] for row in chunk] for name in names])
+            inserted.update(((source, external_id), new) for source, external_id, new in cursor)
+    return inserted
 
 
 def ingest_surveys(raw_records, *, default_source: str, only_source: str | None = None):
@@ -334,25 +357,29 @@ def ingest_surveys(raw_records, *, default_source: str, only_source: str | None 
                     "external_id": ["No contact with this source and external_id (yet)."]
                 }
                 continue
-            already = contact.pk in surveys or contact.pk in with_survey
-            result.status = UPDATED if already else CREATED
+            if contact.pk in surveys:  # the same contact again in this batch: the last wins
+                report.results[surveys[contact.pk][0]].status = DUPLICATE
+            result.status = UPDATED if contact.pk in with_survey else CREATED
             if values["csat"] is not None:
                 contact.csat = values["csat"]
             if values["nps"] is not None:
                 contact.nps = values["nps"]
             contact.updated_at = now
             changed[contact.pk] = contact
-            surveys[contact.pk] = Survey(
-                interaction=contact,
-                csat=contact.csat,
-                nps=contact.nps,
-                comment=values["comment"],
-                answered_at=values["answered_at"],
-                created_at=now,
-                updated_at=now,
+            surveys[contact.pk] = (
+                index,
+                Survey(
+                    interaction=contact,
+                    csat=contact.csat,
+                    nps=contact.nps,
+                    comment=values["comment"],
+                    answered_at=values["answered_at"],
+                    created_at=now,
+                    updated_at=now,
+                ),
             )
         Survey.objects.bulk_create(
-            [surveys[pk] for pk in sorted(surveys)],
+            [surveys[pk][1] for pk in sorted(surveys)],
             update_conflicts=True,
             unique_fields=["interaction"],
             update_fields=["csat", "nps", "comment", "answered_at", "updated_at"],
@@ -386,12 +413,17 @@ def ingest_agent_events(raw_records):
         for index, values in valid.items():
             key = (agents[values["agent"]][0], values["at"])
             agent_id, team_id = agents[values["agent"]]
-            rows[key] = AgentStateEvent(
-                agent_id=agent_id, team_id=team_id, at=key[1], state=values["state"]
+            if key in rows:  # the same (agent, at) again in this batch: the last wins
+                report.results[rows[key][0]].status = DUPLICATE
+            rows[key] = (
+                index,
+                AgentStateEvent(
+                    agent_id=agent_id, team_id=team_id, at=key[1], state=values["state"]
+                ),
             )
             report.results[index].status = UPDATED if key in existing else CREATED
         AgentStateEvent.objects.bulk_create(
-            [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1]))],
+            [rows[key][1] for key in sorted(rows, key=lambda k: (k[0], k[1]))],
             batch_size=UPSERT_BATCH,
             update_conflicts=True,
             unique_fields=["agent", "at"],

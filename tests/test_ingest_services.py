@@ -59,7 +59,9 @@ def test_resend_is_the_whole_record_but_keeps_survey_answers():
 def test_same_key_twice_in_a_batch_stores_one_row_and_the_last_wins():
     report = ingest(contact(topic="first"), contact(topic="second"))
     assert Interaction.objects.get().topic == "second"
-    assert [r.status for r in report.results] == ["created", "created"]
+    # One record: the earlier one is superseded, not counted (docs/reliability.md).
+    assert [r.status for r in report.results] == ["duplicate", "created"]
+    assert (report.created, report.updated) == (1, 0)
 
 
 def test_sending_the_same_batch_again_changes_nothing():
