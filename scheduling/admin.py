@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from scheduling.models import (
+    ScheduleImportJob,
     Shift,
     ShiftActivity,
     ShiftTemplate,
@@ -77,3 +78,18 @@ class ShiftTemplateAdmin(admin.ModelAdmin):
 class ShiftTemplateActivityAdmin(admin.ModelAdmin):
     list_display = ["template", "kind", "offset_minutes", "minutes"]
     list_filter = ["template", "kind"]
+
+
+@admin.register(ScheduleImportJob)
+class ScheduleImportJobAdmin(admin.ModelAdmin):
+    """Uploaded on a team's import page; shown here to follow up a failed job."""
+
+    list_display = ["original_name", "team", "status", "created_by", "created_at"]
+    list_filter = ["status", "team"]
+    search_fields = ["original_name"]
+    list_select_related = ["team", "created_by"]
+    readonly_fields = ["summary", "rejected_lines", "error", "started_at", "finished_at"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,6 @@
 """Time: who is scheduled to work when, doing what, and who is away."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -196,3 +197,66 @@ class ShiftTemplateActivity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} +{self.offset_minutes} min"
+
+
+class ScheduleImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ScheduleImportJob(models.Model):
+    """A schedule CSV uploaded for one team and imported by a Celery worker
+    (scheduling.services.run_schedule_import_job): good rows are kept, bad rows named,
+    and each week's rows are written in one transaction."""
+
+    team = models.ForeignKey(
+        "agents.Team", on_delete=models.CASCADE, related_name="schedule_import_jobs"
+    )
+    file = models.FileField(upload_to="schedule-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=16, choices=ScheduleImportStatus.choices, default=ScheduleImportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # created, updated, rejected, and the Mondays of the weeks written ("weeks_applied")
+    summary = models.JSONField(default=dict, blank=True)
+    # [line, agent, reason] of every rejected row, in file order
+    rejected_lines = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="schedule_import_jobs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # written by the worker when it starts and after every week: a running job without one
+    # for SCHEDULE_IMPORT_STALE_MINUTES lost its worker
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ScheduleImportStatus.values),
+                name="schedule_import_job_known_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ScheduleImportStatus.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ScheduleImportStatus.DONE, ScheduleImportStatus.FAILED)

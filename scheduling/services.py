@@ -19,16 +19,20 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from agents import access
 from agents.models import Agent
 from agents.services import stamp
-from core.localtime import at_local, local_days
+from core.localtime import at_local, local_days, monday_of
 from scheduling.models import (
     ActivityKind,
+    ScheduleImportJob,
+    ScheduleImportStatus,
     Shift,
     ShiftActivity,
     ShiftTemplate,
@@ -39,8 +43,9 @@ from scheduling.models import (
 MAX_SHIFT = timedelta(hours=16)
 # Activity kinds a person schedules; work fills the rest of the shift.
 PLANNED_KINDS = tuple(kind for kind in ActivityKind.values if kind != ActivityKind.WORK)
-# Rows a schedule CSV may hold: a few weeks of a large team, far below a memory concern.
-MAX_IMPORT_ROWS = 5000
+# Rows a schedule CSV may hold (settings.SCHEDULE_IMPORT_MAX_ROWS): weeks of a large
+# team; a larger file is refused up front, with nothing written.
+DEFAULT_MAX_IMPORT_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -364,6 +369,7 @@ class RowResult:
 class ScheduleImport:
     rows: list[RowResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # problems with the file itself
+    weeks_applied: list[date] = field(default_factory=list)  # Mondays, each committed
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -444,52 +450,223 @@ def _row_plan(row: dict, agents: dict[str, Agent]):
     return agent, start, end, spans, (row.get("note") or "").strip()[:255]
 
 
-def schedule_import(*, data: bytes, agents, by=None, name: str = "") -> ScheduleImport:
-    """Shifts from a CSV file (columns in SCHEDULE_COLUMNS, local dates and clock times).
+def max_import_rows() -> int:
+    return int(getattr(settings, "SCHEDULE_IMPORT_MAX_ROWS", DEFAULT_MAX_IMPORT_ROWS))
 
-    Each row is checked and stored on its own: good rows are kept, bad rows are reported
-    with every reason. A row for an agent's existing shift with the same start and end
-    replaces that shift's activities and note, so importing a file twice changes nothing.
-    Only `agents` (those the importing user may schedule) can be named.
-    """
-    report = ScheduleImport()
+
+def read_schedule_file(data: bytes) -> list[tuple[int, dict]]:
+    """The file's rows as (line number, row), or ValidationError when the file as a whole
+    cannot be imported (not UTF-8 text, not CSV, columns missing, no rows, over the row
+    limit): then nothing is written. Checked when the file is uploaded and again by the job."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append("The file is not UTF-8 text.")
+        raise ValidationError("The file is not UTF-8 text.") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    limit = max_import_rows()
+    rows = []
+    try:
+        columns = [name.strip().lower() for name in reader.fieldnames or []]
+        missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+        if missing:
+            raise ValidationError(
+                f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(SCHEDULE_COLUMNS)}."
+            )
+        reader.fieldnames = columns
+        previous_end = 1
+        for row in reader:
+            rows.append((previous_end + 1, row))  # the line the row starts on
+            previous_end = reader.line_num
+            if len(rows) > limit:
+                raise ValidationError(
+                    f"The file has more than {limit:,} rows, the most one import takes: "
+                    "nothing was imported. Split it into smaller files (a week or a few "
+                    "weeks each)."
+                )
+    except csv.Error as error:
+        raise ValidationError(
+            f"Line {reader.line_num + 1} is not readable CSV ({error}): nothing was imported."
+        ) from None
+    if not rows:
+        raise ValidationError("The file has a header but no rows.")
+    return rows
+
+
+def _apply_row(plan, by, reason: str) -> str:
+    """Write one checked row; a broken rule raises and writes nothing (its own savepoint)."""
+    agent, start, end, spans, note = plan
+    with transaction.atomic():
+        same = agent.shifts.filter(start=start, end=end).first()
+        if same is None:
+            _lock_agents([agent])
+            _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
+            _create_shifts([(agent, start, end, spans, note)], by, reason)
+            return "created"
+        shift_update(shift=same, start=start, end=end, spans=spans, note=note, by=by)
+        return "updated"
+
+
+def schedule_import(
+    *, data: bytes, agents, by=None, name: str = "", progress=None
+) -> ScheduleImport:
+    """Shifts from a CSV file (columns in SCHEDULE_COLUMNS, local dates and clock times).
+
+    The commit rule (docs/scheduling.md): per-row results, each week applied atomically.
+    A file that cannot be read as a whole (read_schedule_file) writes nothing. Each row is
+    checked on its own: bad rows are named with every reason and skipped, good rows kept.
+    The good rows of one week (Monday to Sunday, by the row's date) are written in one
+    transaction, weeks in date order, so an interruption leaves whole weeks written and
+    `weeks_applied` says which; `progress(report)` is called after each week's commit.
+    A row for an agent's existing shift with the same start and end replaces that shift's
+    activities and note, so importing a file twice changes nothing. Only `agents` (those
+    the importing user may schedule) can be named.
+    """
+    report = ScheduleImport()
+    try:
+        lines = read_schedule_file(data)
+    except ValidationError as error:
+        report.errors.extend(error.messages)
         return report
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
-    if missing:
-        report.errors.append(
-            f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(SCHEDULE_COLUMNS)}."
-        )
-        return report
-    reader.fieldnames = columns
     by_login = {agent.login: agent for agent in agents}
     reason = f"CSV import {name}".strip()
-    for line_number, row in enumerate(reader, start=2):
-        if line_number - 1 > MAX_IMPORT_ROWS:
-            report.errors.append(f"Only the first {MAX_IMPORT_ROWS} rows were read.")
-            break
+    weeks: dict[date, list] = {}
+    for line_number, row in lines:
         result = RowResult(line=line_number, status="rejected", agent=row.get("agent") or "")
         report.rows.append(result)
         try:
-            agent, start, end, spans, note = _row_plan(row, by_login)
-            with transaction.atomic():
-                same = agent.shifts.filter(start=start, end=end).first()
-                if same is None:
-                    _lock_agents([agent])
-                    _raise_if(shift_rule_errors(agent=agent, start=start, end=end, spans=spans))
-                    _create_shifts([(agent, start, end, spans, note)], by, reason)
-                    result.status = "created"
-                else:
-                    shift_update(shift=same, start=start, end=end, spans=spans, note=note, by=by)
-                    result.status = "updated"
+            plan = _row_plan(row, by_login)
         except ValidationError as error:
             result.errors = list(error.messages)
+            continue
+        result.status = "pending"
+        weeks.setdefault(monday_of(local(plan[1]).date()), []).append((result, plan))
+    for week in sorted(weeks):
+        with transaction.atomic():
+            for result, plan in weeks[week]:
+                try:
+                    result.status = _apply_row(plan, by, reason)
+                except ValidationError as error:
+                    result.status, result.errors = "rejected", list(error.messages)
+        report.weeks_applied.append(week)
+        if progress:
+            progress(report)
     return report
+
+
+def schedule_import_job_create(*, upload, team, by) -> ScheduleImportJob:
+    """An uploaded schedule file checked as a whole (refused up front when it cannot be
+    imported, over the row limit included) and queued for the worker: the job row, and
+    `run_schedule_import` sent once that row is committed."""
+    # tasks -> services: the task module is read when a job is created.
+    from scheduling.tasks import run_schedule_import
+
+    upload.seek(0)
+    rows = read_schedule_file(upload.read())
+    upload.seek(0)
+    with transaction.atomic():
+        job = ScheduleImportJob.objects.create(
+            team=team,
+            file=upload,
+            original_name=upload.name[:255],
+            rows_total=len(rows),
+            created_by=by,
+        )
+        transaction.on_commit(lambda: run_schedule_import.delay(job.pk))
+    return job
+
+
+def _job_summary(report: ScheduleImport) -> dict:
+    return {
+        "rows": len(report.rows),
+        "created": report.created,
+        "updated": report.updated,
+        "rejected": report.rejected,
+        "weeks_applied": [str(week) for week in report.weeks_applied],
+    }
+
+
+def _rejected_lines(report: ScheduleImport) -> list:
+    return [
+        [row.line, row.agent, " ".join(row.errors)]
+        for row in report.rows
+        if row.status == "rejected"
+    ]
+
+
+def run_schedule_import_job(job_id: int) -> None:
+    """Import an uploaded schedule file for its team as the user who uploaded it, saving
+    progress on the job after each week. Every failure ends the job as failed with its
+    reason, naming the weeks already written."""
+    job = ScheduleImportJob.objects.select_related("team", "created_by").get(pk=job_id)
+    if job.finished:
+        return  # a redelivered task: the import already ran
+    job.status = ScheduleImportStatus.RUNNING
+    job.started_at = job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat_at"])
+    written: list[str] = []
+
+    def progress(report):
+        written[:] = _job_summary(report)["weeks_applied"]
+        done = sum(1 for row in report.rows if row.status != "pending")
+        ScheduleImportJob.objects.filter(pk=job_id).update(
+            rows_total=len(report.rows),
+            rows_done=done,
+            summary=_job_summary(report),
+            rejected_lines=_rejected_lines(report),
+            heartbeat_at=timezone.now(),
+        )
+
+    try:
+        user = job.created_by
+        agents = access.editable_agents(user).filter(team=job.team, active=True) if user else []
+        with job.file.open("rb") as binary:
+            data = binary.read()
+        report = schedule_import(
+            data=data, agents=agents, by=user, name=job.original_name, progress=progress
+        )
+    except Exception as error:  # noqa: BLE001 - every failure ends the job, with its reason
+        job.refresh_from_db(fields=["summary", "rejected_lines", "rows_done", "rows_total"])
+        kept = (
+            f" The weeks written before it are kept: {', '.join(written)}."
+            if written
+            else " Nothing was written."
+        )
+        job.status = ScheduleImportStatus.FAILED
+        job.error = f"The import stopped: {type(error).__name__}: {error}.{kept}"
+    else:
+        if report.errors:
+            job.status, job.error = ScheduleImportStatus.FAILED, " ".join(report.errors)
+        else:
+            job.status = ScheduleImportStatus.DONE
+            job.rows_total = job.rows_done = len(report.rows)
+        job.summary = _job_summary(report)
+        job.rejected_lines = _rejected_lines(report)
+    job.finished_at = timezone.now()
+    job.save()
+
+
+DEFAULT_STALE_MINUTES = 15
+
+
+def fail_if_stale(job: ScheduleImportJob) -> ScheduleImportJob:
+    """A running job whose worker has written nothing for SCHEDULE_IMPORT_STALE_MINUTES
+    (default 15) is marked failed, so its page stops waiting; read when the page or its
+    status is. The weeks it wrote stay (the summary names them)."""
+    minutes = int(getattr(settings, "SCHEDULE_IMPORT_STALE_MINUTES", DEFAULT_STALE_MINUTES))
+    limit = timezone.now() - timedelta(minutes=minutes)
+    last = job.heartbeat_at or job.started_at
+    if job.status != ScheduleImportStatus.RUNNING or last is None or last >= limit:
+        return job
+    weeks = ", ".join(job.summary.get("weeks_applied", [])) or "none"
+    error = (
+        f"The worker stopped: no progress for {minutes} minutes. Weeks written: {weeks}; "
+        "import the file again to finish it (rows already there are updates)."
+    )
+    ScheduleImportJob.objects.filter(pk=job.pk, status=ScheduleImportStatus.RUNNING).update(
+        status=ScheduleImportStatus.FAILED, error=error, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
 
 
 # --- Time off ---------------------------------------------------------------------------

@@ -308,17 +308,21 @@ def template_apply(request, pk):
 
 @login_required
 def schedule_import(request, pk):
+    """The upload form: a file that can be imported is queued as a job for the worker
+    (scheduling.import_views shows its progress); one that cannot is refused here."""
     team = _editable_team(request.user, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        report = services.schedule_import(data=upload.read(), name=upload.name, by=request.user,
-                                          agents=_team_agents(request.user, team))  # fmt: skip
-    context = {"team": team, "form": form, "report": report,
-               "columns": services.SCHEDULE_COLUMNS}  # fmt: skip
-    status = 400 if (form.errors or (report and report.errors)) else 200
-    return render(request, "scheduling/import.html", context, status=status)
+        try:
+            job = services.schedule_import_job_create(upload=form.cleaned_data["file"],
+                                                      team=team, by=request.user)  # fmt: skip
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return redirect("schedule-import-detail", pk=job.pk)
+    context = {"team": team, "form": form, "columns": services.SCHEDULE_COLUMNS,
+               "max_rows": services.max_import_rows()}  # fmt: skip
+    return render(request, "scheduling/import.html", context, status=400 if form.errors else 200)
 
 
 @login_required

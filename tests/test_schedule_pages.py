@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from agents.models import AgentStateEvent
 from scheduling import services
-from scheduling.models import Shift, ShiftTemplate, ShiftTemplateActivity
+from scheduling.models import ScheduleImportJob, Shift, ShiftTemplate, ShiftTemplateActivity
 from scheduling.services import Span
+from scheduling.tasks import run_schedule_import
 from tests.factories import AgentFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,9 +122,11 @@ def test_csv_import_page_reports_rows(client, supervisor_a, team_a, agent_a):
             b"B-1,2026-03-02,08:00,16:00,\n")  # fmt: skip
     response = client.post(reverse("schedule-import", args=[team_a.pk]),
                            {"file": SimpleUploadedFile("week.csv", data)})  # fmt: skip
-    text = response.content.decode()
-    assert response.status_code == 200
-    assert "1 created" in text and "1 rejected" in text
+    job = ScheduleImportJob.objects.get()
+    assert response.url == reverse("schedule-import-detail", args=[job.pk])
+    run_schedule_import(job.pk)  # what the worker does
+    text = client.get(response.url).content.decode()
+    assert "Done" in text and 'data-summary="rejected">1<' in text
     assert "No agent &#x27;B-1&#x27; on the teams you can schedule." in text
     assert Shift.objects.get().agent == agent_a
 
