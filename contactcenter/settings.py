@@ -125,6 +125,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password checks are throttled per user name and per address (core/auth.py,
+# docs/reliability.md "Login throttling").
+AUTHENTICATION_BACKENDS = ["core.auth.ThrottledModelBackend"]
+LOGIN_THROTTLE_USER_FAILURES = env_int("LOGIN_THROTTLE_USER_FAILURES", 5)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", 20)
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+LOGIN_THROTTLE_LOCKOUT_SECONDS = env_int("LOGIN_THROTTLE_LOCKOUT_SECONDS", 15 * 60)
+# The request header holding the client's address: REMOTE_ADDR, or e.g. HTTP_X_REAL_IP
+# behind a proxy that sets it (never a header the client may set itself).
+LOGIN_THROTTLE_ADDRESS_HEADER = env_str("LOGIN_THROTTLE_ADDRESS_HEADER", "REMOTE_ADDR")
+LOGIN_THROTTLE_CACHE = "throttle"
+
+# Caches. "throttle" counts failed logins and API requests and must be shared by every web
+# process: Redis when REDIS_URL is set, else a database table (`createcachetable`, run by
+# `make migrate`). "default" stays in each process's memory.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_throttle"},
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -199,6 +222,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rate limits, counted in the "throttle" cache (docs/api.md): reads per user, writes
+    # (the batched ingest) per user, and requests without credentials per address.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle", "core.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "user": env_str("API_THROTTLE_USER", "1200/min"),
+        "ingest": env_str("API_THROTTLE_INGEST", "6000/min"),
+    },
     # Malformed or too deeply nested JSON answers 400, an oversized body a JSON 413.
     "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",

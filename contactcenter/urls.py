@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from agents.api import AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
+from core.auth import LoginView
 from core.filters import bad_request
 from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
@@ -34,11 +35,7 @@ urlpatterns = [
     path("", include("interactions.urls")),
     path("", include("agents.urls")),
     path("", include("scheduling.urls")),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

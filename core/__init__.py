@@ -6,6 +6,8 @@
   Monday, in the contact center's zone (TIME_ZONE);
 - core.api: what every API v1 endpoint shares (parameters, pagination, the batch envelope);
 - core.exports: the one CSV writer every table export goes through.
+- core.auth: logging in, failed passwords throttled per user name and address;
+- core.throttles: the API's rate limits (DRF throttles).
 
 Imports point down only (tests/test_architecture.py): core < agents < interactions,
 scheduling < kpis < demo < contactcenter. core imports Django and the standard library,
