@@ -305,4 +305,14 @@ LIVE_STALE_HOURS = env_int("LIVE_STALE_HOURS", 4)
 # A running contact import with no progress for this long lost its worker: it is marked
 # failed ("worker stopped") by beat and when its page is read (docs/reliability.md).
 IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", 10)
+# Ingest refuses a time further ahead of the server's clock than this (a wrong year).
+INGEST_FUTURE_HORIZON_HOURS = env_int("INGEST_FUTURE_HORIZON_HOURS", 24)
+# A schedule CSV may hold at most this many rows; a running schedule import with no
+# heartbeat for this long is marked failed (docs/scheduling.md, docs/reliability.md).
+SCHEDULE_IMPORT_MAX_ROWS = env_int("SCHEDULE_IMPORT_MAX_ROWS", 20000)
+SCHEDULE_IMPORT_STALE_MINUTES = env_int("SCHEDULE_IMPORT_STALE_MINUTES", 15)
+# Leaderboards rank an agent from this many handled contacts in the period, a team from
+# this many (docs/kpis.md, "Leaderboards").
+LEADERBOARD_MIN_HANDLED = env_int("LEADERBOARD_MIN_HANDLED", 10)
+LEADERBOARD_MIN_TEAM_HANDLED = env_int("LEADERBOARD_MIN_TEAM_HANDLED", 50)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

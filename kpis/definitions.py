@@ -8,7 +8,7 @@ all read this module; a test keeps docs/kpis.md in step with it.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
+from interactions.outcomes import repeat_window
 
 CONTACT_COMPONENTS = (
     "offered",
@@ -57,7 +57,7 @@ DEFERRED_CHANNELS = ("email", "social", "sms")
 
 
 def _repeat_window_days() -> int:
-    return getattr(settings, "KPI_REPEAT_WINDOW_DAYS", 7)
+    return repeat_window().days
 
 
 @dataclass(frozen=True)
