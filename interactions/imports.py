@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exports import csv_lines
+from core.jobs import JobStatus
 from interactions import records, services
-from interactions.models import ImportJob, ImportStatus
+from interactions.models import ImportJob
 
 # Records per ingest call: one transaction and one upsert statement group each.
 IMPORT_BATCH = 2000
@@ -430,12 +431,12 @@ def run_import_job(job_id: int) -> None:
     try:
         _run(job)
     except ImportFileError as error:
-        _finish(job_id, ImportStatus.FAILED, error=str(error), summary=error.summary)
+        _finish(job_id, JobStatus.FAILED, error=str(error), summary=error.summary)
     except Exception as error:
         logger.exception("Contact import job %s failed", job_id)
         _finish(
             job_id,
-            ImportStatus.FAILED,
+            JobStatus.FAILED,
             error=f"The import stopped on an unexpected error ({type(error).__name__}: "
             f"{str(error)[:500]}).",
         )
@@ -443,7 +444,7 @@ def run_import_job(job_id: int) -> None:
 
 def _run(job: ImportJob) -> None:
     now = timezone.now()
-    job.status, job.started_at, job.heartbeat_at = ImportStatus.RUNNING, now, now
+    job.status, job.started_at, job.heartbeat_at = JobStatus.RUNNING, now, now
     job.bytes_total = job.file.size
     job.save(update_fields=["status", "started_at", "heartbeat_at", "bytes_total"])
 
@@ -461,7 +462,7 @@ def _run(job: ImportJob) -> None:
             total_bytes=job.bytes_total,
             progress=progress,
         )
-    _finish(job.pk, ImportStatus.DONE, summary=summary, bytes_done=job.bytes_total)
+    _finish(job.pk, JobStatus.DONE, summary=summary, bytes_done=job.bytes_total)
 
 
 def _finish(job_id: int, status: str, *, error: str = "", summary=None, **fields) -> None:
@@ -481,7 +482,7 @@ def fail_stale_jobs() -> int:
     """Mark failed every running job whose worker stopped (no heartbeat for
     IMPORT_STALE_MINUTES); the number marked."""
     return ImportJob.stale_running().update(
-        status=ImportStatus.FAILED,
+        status=JobStatus.FAILED,
         error=ImportJob.WORKER_STOPPED.format(minutes=settings.IMPORT_STALE_MINUTES),
         finished_at=timezone.now(),
     )

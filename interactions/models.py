@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agents import access
+from core.jobs import JobProgress, JobStatus
 
 
 class Channel(models.TextChoices):
@@ -303,24 +304,17 @@ class CostEntry(models.Model):
         return self.team.name if self.team_id else "Whole center"
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ImportJob(models.Model):
+class ImportJob(JobProgress, models.Model):
     """A contact file uploaded in the browser and imported by a Celery worker."""
+
+    progress_fields = ("bytes_done", "bytes_total")
 
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
     format = models.CharField(max_length=32, default="native")
     source = models.CharField(max_length=64, blank=True)
     dry_run = models.BooleanField(default=False)
-    status = models.CharField(
-        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
-    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     bytes_total = models.BigIntegerField(default=0)
     bytes_done = models.BigIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
@@ -341,22 +335,12 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=ImportStatus.values), name="import_job_known_status"
+                condition=Q(status__in=JobStatus.values), name="import_job_known_status"
             ),
         ]
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        if self.status == ImportStatus.DONE:
-            return 100
-        return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
     WORKER_STOPPED = "The worker stopped: no progress for {minutes} minutes. Upload the file again."
 
@@ -364,14 +348,14 @@ class ImportJob(models.Model):
     def stale_running(cls):
         """Running jobs without a heartbeat for IMPORT_STALE_MINUTES: their worker died."""
         cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
-        return cls.objects.filter(status=ImportStatus.RUNNING).filter(
+        return cls.objects.filter(status=JobStatus.RUNNING).filter(
             Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
         )
 
     def fail_if_stale(self) -> bool:
         """Mark this job failed when it is running with no heartbeat for too long; no
         query unless it is."""
-        if self.status != ImportStatus.RUNNING:
+        if self.status != JobStatus.RUNNING:
             return False
         beat = self.heartbeat_at or self.started_at
         cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
@@ -382,11 +366,11 @@ class ImportJob(models.Model):
             type(self)
             .stale_running()
             .filter(pk=self.pk)
-            .update(status=ImportStatus.FAILED, error=error, finished_at=timezone.now())
+            .update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
         )
         if not marked:
             return False  # it moved on meanwhile
-        self.status, self.error = ImportStatus.FAILED, error
+        self.status, self.error = JobStatus.FAILED, error
         return True
 
 

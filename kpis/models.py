@@ -8,6 +8,7 @@ kpis.definitions.
 from django.conf import settings
 from django.db import models
 
+from core.jobs import JobProgress, JobStatus
 from kpis.definitions import KPIS
 
 
@@ -158,21 +159,16 @@ class RollupState(models.Model):
         return f"Rolled up to {self.contacts_rolled_to}"
 
 
-class RollupJobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
 class RollupJobKind(models.TextChoices):
     DAYS = "days", "Some days"
     ALL = "all", "Every day"
 
 
-class RollupJob(models.Model):
+class RollupJob(JobProgress, models.Model):
     """Past days re-rolled in the background after a setting they depend on changed
     (a queue's thresholds, TIME_ZONE, the repeat window, the state cap): kpis.rerolls."""
+
+    progress_fields = ("days_done", "days_total")
 
     kind = models.CharField(max_length=8, choices=RollupJobKind.choices, default=RollupJobKind.DAYS)
     reason = models.CharField(
@@ -188,9 +184,7 @@ class RollupJob(models.Model):
     days_done = models.PositiveIntegerField(default=0)
     # A job of every day: the settings it was queued for (recorded on RollupState when done).
     target_settings = models.JSONField(null=True, blank=True)
-    status = models.CharField(
-        max_length=16, choices=RollupJobStatus.choices, default=RollupJobStatus.QUEUED
-    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     error = models.TextField(blank=True)
     # The worker that claimed the job, and when the job last showed life (claimed, a batch
     # rolled, or re-sent): a job silent for long is handed to another worker.
@@ -205,7 +199,7 @@ class RollupJob(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=RollupJobStatus.values),
+                condition=models.Q(status__in=JobStatus.values),
                 name="rollup_job_known_status",
             ),
             models.CheckConstraint(
@@ -222,16 +216,6 @@ class RollupJob(models.Model):
 
     def __str__(self):
         return f"Re-roll #{self.pk}: {self.reason}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == RollupJobStatus.DONE:
-            return 100
-        return int(100 * self.days_done / self.days_total) if self.days_total else 0
-
-    @property
-    def pending(self) -> bool:
-        return self.status in (RollupJobStatus.QUEUED, RollupJobStatus.RUNNING)
 
 
 class TargetScope(models.TextChoices):

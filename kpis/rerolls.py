@@ -26,6 +26,7 @@ from django.db.models import DateTimeField, Max, Min, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.jobs import JobStatus
 from interactions.outcomes import repeat_window
 from interactions.signals import thresholds_phrase
 from kpis import rollup
@@ -34,7 +35,6 @@ from kpis.models import (
     ContactDay,
     RollupJob,
     RollupJobKind,
-    RollupJobStatus,
     RollupState,
 )
 
@@ -55,7 +55,7 @@ EDGE_DAYS = 2
 # Jobs the banner shows at most.
 BANNER_JOBS = 3
 
-PENDING = (RollupJobStatus.QUEUED, RollupJobStatus.RUNNING)
+PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 SETTING_NAMES = {
     "time_zone": "TIME_ZONE",
     "repeat_window_days": "KPI_REPEAT_WINDOW_DAYS",
@@ -232,8 +232,8 @@ def run_job(job_id: int, *, budget: timedelta = TIME_BUDGET) -> str | None:
     marks the job failed with it and stops.
     """
     token = uuid.uuid4().hex
-    claimed = RollupJob.objects.filter(pk=job_id, status=RollupJobStatus.QUEUED).update(
-        status=RollupJobStatus.RUNNING, worker=token, heartbeat_at=timezone.now()
+    claimed = RollupJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, worker=token, heartbeat_at=timezone.now()
     )
     if not claimed:
         return None
@@ -264,24 +264,24 @@ def run_job(job_id: int, *, budget: timedelta = TIME_BUDGET) -> str | None:
             if not mine.update(days_done=job.days_done, heartbeat_at=timezone.now()):
                 return None  # silent too long: another worker has it now
             if job.days_done < job.days_total and time.monotonic() - began > budget.total_seconds():
-                mine.update(status=RollupJobStatus.QUEUED, worker="", heartbeat_at=timezone.now())
+                mine.update(status=JobStatus.QUEUED, worker="", heartbeat_at=timezone.now())
                 send(job_id)
-                return RollupJobStatus.QUEUED
+                return JobStatus.QUEUED
     except Exception as error:
         logger.exception("Re-roll job %s failed", job_id)
         where = f"rolling {batch[-1]} to {batch[0]}: " if batch else ""
         mine.update(
-            status=RollupJobStatus.FAILED,
+            status=JobStatus.FAILED,
             error=f"Failed {where}{type(error).__name__}: {error}",
             worker="",
             finished_at=timezone.now(),
         )
-        return RollupJobStatus.FAILED
+        return JobStatus.FAILED
     with transaction.atomic():
-        finished = mine.update(status=RollupJobStatus.DONE, worker="", finished_at=timezone.now())
+        finished = mine.update(status=JobStatus.DONE, worker="", finished_at=timezone.now())
         if finished and job.kind == RollupJobKind.ALL:
             record_settings(job.target_settings, since=job.started_at)
-    return RollupJobStatus.DONE if finished else None
+    return JobStatus.DONE if finished else None
 
 
 def resend_stalled_jobs() -> list[int]:
@@ -292,9 +292,7 @@ def resend_stalled_jobs() -> list[int]:
     resent = []
     for job_id in stalled.values_list("pk", flat=True):
         # Conditional, so a job that showed life meanwhile keeps its worker.
-        if stalled.filter(pk=job_id).update(
-            status=RollupJobStatus.QUEUED, worker="", heartbeat_at=now
-        ):
+        if stalled.filter(pk=job_id).update(status=JobStatus.QUEUED, worker="", heartbeat_at=now):
             send(job_id)
             resent.append(job_id)
     return resent
@@ -303,9 +301,9 @@ def resend_stalled_jobs() -> list[int]:
 def run_again(jobs) -> int:
     """Queue failed jobs again; they carry on from their last finished batch."""
     again = 0
-    for job_id in jobs.filter(status=RollupJobStatus.FAILED).values_list("pk", flat=True):
-        if RollupJob.objects.filter(pk=job_id, status=RollupJobStatus.FAILED).update(
-            status=RollupJobStatus.QUEUED,
+    for job_id in jobs.filter(status=JobStatus.FAILED).values_list("pk", flat=True):
+        if RollupJob.objects.filter(pk=job_id, status=JobStatus.FAILED).update(
+            status=JobStatus.QUEUED,
             error="",
             finished_at=None,
             heartbeat_at=timezone.now(),
@@ -327,7 +325,7 @@ def banner_jobs() -> list[RollupJob]:
         Value(datetime.min.replace(tzinfo=UTC)),
         output_field=DateTimeField(),
     )
-    shown = Q(status__in=PENDING) | Q(status=RollupJobStatus.FAILED, created_at__gt=covered_since)
+    shown = Q(status__in=PENDING) | Q(status=JobStatus.FAILED, created_at__gt=covered_since)
     return list(
         RollupJob.objects.filter(shown)
         .order_by("created_at")

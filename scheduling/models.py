@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from agents import access
+from core.jobs import JobProgress, JobStatus
 
 
 class ShiftQuerySet(models.QuerySet):
@@ -199,26 +200,19 @@ class ShiftTemplateActivity(models.Model):
         return f"{self.get_kind_display()} +{self.offset_minutes} min"
 
 
-class ScheduleImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ScheduleImportJob(models.Model):
+class ScheduleImportJob(JobProgress, models.Model):
     """A schedule CSV uploaded for one team and imported by a Celery worker
     (scheduling.services.run_schedule_import_job): good rows are kept, bad rows named,
     and each week's rows are written in one transaction."""
+
+    progress_fields = ("rows_done", "rows_total")
 
     team = models.ForeignKey(
         "agents.Team", on_delete=models.CASCADE, related_name="schedule_import_jobs"
     )
     file = models.FileField(upload_to="schedule-imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
-    status = models.CharField(
-        max_length=16, choices=ScheduleImportStatus.choices, default=ScheduleImportStatus.QUEUED
-    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     # created, updated, rejected, and the Mondays of the weeks written ("weeks_applied")
@@ -243,20 +237,10 @@ class ScheduleImportJob(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=ScheduleImportStatus.values),
+                condition=Q(status__in=JobStatus.values),
                 name="schedule_import_job_known_status",
             ),
         ]
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        if self.status == ScheduleImportStatus.DONE:
-            return 100
-        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (ScheduleImportStatus.DONE, ScheduleImportStatus.FAILED)

@@ -28,11 +28,11 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from agents import access
 from agents.models import Agent
 from agents.services import stamp
+from core.jobs import JobStatus
 from core.localtime import at_local, local_days, monday_of
 from scheduling.models import (
     ActivityKind,
     ScheduleImportJob,
-    ScheduleImportStatus,
     Shift,
     ShiftActivity,
     ShiftTemplate,
@@ -600,7 +600,7 @@ def run_schedule_import_job(job_id: int) -> None:
     job = ScheduleImportJob.objects.select_related("team", "created_by").get(pk=job_id)
     if job.finished:
         return  # a redelivered task: the import already ran
-    job.status = ScheduleImportStatus.RUNNING
+    job.status = JobStatus.RUNNING
     job.started_at = job.heartbeat_at = timezone.now()
     job.save(update_fields=["status", "started_at", "heartbeat_at"])
     written: list[str] = []
@@ -631,13 +631,13 @@ def run_schedule_import_job(job_id: int) -> None:
             if written
             else " Nothing was written."
         )
-        job.status = ScheduleImportStatus.FAILED
+        job.status = JobStatus.FAILED
         job.error = f"The import stopped: {type(error).__name__}: {error}.{kept}"
     else:
         if report.errors:
-            job.status, job.error = ScheduleImportStatus.FAILED, " ".join(report.errors)
+            job.status, job.error = JobStatus.FAILED, " ".join(report.errors)
         else:
-            job.status = ScheduleImportStatus.DONE
+            job.status = JobStatus.DONE
             job.rows_total = job.rows_done = len(report.rows)
         job.summary = _job_summary(report)
         job.rejected_lines = _rejected_lines(report)
@@ -655,15 +655,15 @@ def fail_if_stale(job: ScheduleImportJob) -> ScheduleImportJob:
     minutes = int(getattr(settings, "SCHEDULE_IMPORT_STALE_MINUTES", DEFAULT_STALE_MINUTES))
     limit = timezone.now() - timedelta(minutes=minutes)
     last = job.heartbeat_at or job.started_at
-    if job.status != ScheduleImportStatus.RUNNING or last is None or last >= limit:
+    if job.status != JobStatus.RUNNING or last is None or last >= limit:
         return job
     weeks = ", ".join(job.summary.get("weeks_applied", [])) or "none"
     error = (
         f"The worker stopped: no progress for {minutes} minutes. Weeks written: {weeks}; "
         "import the file again to finish it (rows already there are updates)."
     )
-    ScheduleImportJob.objects.filter(pk=job.pk, status=ScheduleImportStatus.RUNNING).update(
-        status=ScheduleImportStatus.FAILED, error=error, finished_at=timezone.now()
+    ScheduleImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, error=error, finished_at=timezone.now()
     )
     job.refresh_from_db()
     return job

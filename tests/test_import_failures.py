@@ -10,8 +10,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.jobs import JobStatus
 from interactions import imports, tasks
-from interactions.models import ImportJob, ImportStatus, Interaction
+from interactions.models import ImportJob, Interaction
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_a_ten_megabyte_field_rejects_its_line_and_keeps_the_good_rows(client, m
     job = job_for(HEADER + row("a1") + row("big", TEN_MB) + row("a2"), manager)
     imports.run_import_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ImportStatus.DONE and job.finished_at is not None
+    assert job.status == JobStatus.DONE and job.finished_at is not None
     assert (job.summary["lines"], job.summary["created"], job.summary["rejected"]) == (3, 2, 1)
     assert job.rejected_lines == [[3, "", imports.FIELD_TOO_LONG]]
     assert "field longer than 1 MB" in imports.FIELD_TOO_LONG
@@ -49,7 +50,7 @@ def test_a_long_field_quoted_over_several_lines_fails_the_job_naming_the_line(ma
     job = job_for(text + row("a2"), manager)
     imports.run_import_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and job.finished_at is not None
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
     assert job.error.startswith("Line 3: A field longer than 1 MB")
     assert "stopped there" in job.error
     assert job.summary["created"] == 1  # the line before it was imported
@@ -72,7 +73,7 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(manager, monkeypatch,
     monkeypatch.setattr(imports.services, "ingest_contacts", broken)
     imports.run_import_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and job.finished_at is not None
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
     assert "RuntimeError: the disk went away" in job.error
     client.force_login(manager)
     page = client.get(reverse("import-detail", args=[job.pk])).content.decode()
@@ -84,18 +85,18 @@ def test_a_running_job_without_a_heartbeat_becomes_failed(client, manager, setti
     job = job_for(HEADER + row("a1"), manager)
     long_ago = timezone.now() - timedelta(minutes=11)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago
+        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago
     )
     alive = job_for(HEADER + row("a2"), manager)
     ImportJob.objects.filter(pk=alive.pk).update(
-        status=ImportStatus.RUNNING, started_at=long_ago, heartbeat_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=long_ago, heartbeat_at=timezone.now()
     )
     client.force_login(manager)
     status = client.get(reverse("import-status", args=[job.pk])).json()
     assert status["finished"] and status["status"] == "failed"
     assert "worker stopped" in status["error"].lower()
     job.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and job.finished_at is not None
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
     assert not client.get(reverse("import-status", args=[alive.pk])).json()["finished"]
 
 
@@ -103,12 +104,12 @@ def test_beat_marks_stale_jobs_failed(manager, settings):
     settings.IMPORT_STALE_MINUTES = 5
     job = job_for(HEADER + row("a1"), manager)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now() - timedelta(minutes=6)
+        status=JobStatus.RUNNING, started_at=timezone.now() - timedelta(minutes=6)
     )
     queued = job_for(HEADER + row("a2"), manager)  # waiting for a worker: left alone
     assert tasks.fail_stale_imports() == 1
     job.refresh_from_db()
     queued.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and "worker stopped" in job.error.lower()
-    assert queued.status == ImportStatus.QUEUED
+    assert job.status == JobStatus.FAILED and "worker stopped" in job.error.lower()
+    assert queued.status == JobStatus.QUEUED
     assert "fail-stale-imports" in settings.CELERY_BEAT_SCHEDULE
