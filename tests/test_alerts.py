@@ -242,4 +242,10 @@ def test_supervisors_see_and_acknowledge_their_alerts_only(
     alert.refresh_from_db()
     assert alert.acknowledged_by == supervisor_a and alert.acknowledged_at is not None
     client.force_login(manager)
-    assert "Billing" in client.get(reverse("alerts")).content.decode()
+    page = client.get(reverse("alerts"))
+    # The manager sees the same alert, still open, and who acknowledged it.
+    assert list(page.context["open_alerts"]) == [alert]
+    assert page.context["open_alerts"][0].acknowledged_by == supervisor_a
+    assert "Billing" in page.content.decode()
+    client.force_login(supervisor_b)
+    assert list(client.get(reverse("alerts")).context["open_alerts"]) == []

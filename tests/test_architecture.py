@@ -65,6 +65,13 @@ def test_every_app_is_on_the_map():
     assert apps <= set(LAYERS), f"add {sorted(apps - set(LAYERS))} to LAYERS"
 
 
+def test_the_layering_check_reads_the_real_apps():
+    """The walk below finds the project's files (a wrong ROOT would find none and pass)."""
+    assert ROOT / "kpis" / "live.py" in set(_python_files(ROOT, "kpis"))
+    assert ROOT / "interactions" / "models.py" in set(_python_files(ROOT, "interactions"))
+    assert not any("migrations" in p.parts for p in _python_files(ROOT, "kpis"))
+
+
 def test_no_import_points_up_the_layering():
     edges = back_edges()
     assert not edges, "imports that point up the layering:\n" + "\n".join(edges)

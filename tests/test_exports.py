@@ -289,7 +289,13 @@ def test_wallboard_export_is_the_snapshot_with_its_filters(
     assert [row[:2] for row in sections["today"]] == [[name, "" if today[name] is None else str(today[name])]
                                                       for name in today]  # fmt: skip
     assert [row[:3] for row in sections["waiting"]] == [["Billing", "", "2"], ["Sales", "", "1"]]
-    assert float(sections["waiting"][0][3]) >= 95
+    # The oldest waiting contact arrived 95 s (Billing) and 10 s (Sales) before the fixture's
+    # now: the export's waits are those, plus only the seconds the test took to get here.
+    assert 95 <= float(sections["waiting"][0][3]) < 95 + 30
+    assert 10 <= float(sections["waiting"][1][3]) < 10 + 30
+    in_state = {row[0]: row[5] for row in sections["agents"]}
+    assert 3 * 60 <= float(in_state["Ana"]) < 3 * 60 + 30
+    assert 12 * 60 <= float(in_state["'+Ben"]) < 12 * 60 + 30
     agents = {row[0]: row[4] for row in sections["agents"]}
     assert agents == {"Ana": "on_contact", "'+Ben": "break", "Ana A": "offline"}
     filtered = _by_section(csv_rows(client.get(url + "?team=Team+A&export=wallboard")))

@@ -78,4 +78,5 @@ def test_a_sent_job_is_imported_by_the_task(manager, django_capture_on_commit_ca
         app.conf.task_always_eager = before
     job.refresh_from_db()
     assert job.status == "done" and job.summary["created"] == 1
-    assert Interaction.objects.filter(external_id="s1", source="csv").exists()
+    # Exactly the file's one row, stored once, with the default source.
+    assert list(Interaction.objects.values_list("external_id", "source")) == [("s1", "csv")]

@@ -76,6 +76,12 @@ def test_a_total_from_its_rows_is_the_total_read_whole(manager, supervisor_a, fl
         summed = total_of(user, request, rows)
         assert summed["kpis"] == pytest.approx(whole["kpis"])
         assert summed["components"] == pytest.approx(whole["components"])
+        # 18 contacts a day (minutes 0, 7, ..., 119), all answered and handled, Team A's.
+        days = (end - DAY).days + 1
+        assert len(rows) == (days if granularity == "day" else 24)  # every hour of the day
+        assert (whole["components"]["offered"], whole["components"]["handled"]) == (
+            18 * days, 18 * days,
+        )  # fmt: skip
     assert whole["kpis"]["cost_per_contact"] is None  # a supervisor sees no center cost
 
 
@@ -86,4 +92,6 @@ def test_overview_tiles_are_their_sparklines_sums(client, manager, floor):
              .context["data"]["tiles"]}  # fmt: skip
     [whole] = kpi_series(manager, SeriesRequest(start=DAY, end=DAY + timedelta(days=2)))
     assert tiles == pytest.approx(whole["kpis"])
-    assert tiles["cost_per_contact"] == pytest.approx(900 / whole["components"]["handled"])
+    # 900 spent over three days of 18 handled contacts each.
+    assert tiles["offered"] == 54
+    assert tiles["cost_per_contact"] == pytest.approx(900 / 54)

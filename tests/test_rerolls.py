@@ -142,6 +142,9 @@ def test_saving_a_queue_with_the_same_thresholds_re_rolls_nothing(
     with django_capture_on_commit_callbacks() as sent:
         response = change_queue(client, sales, name="Sales team")
     assert response.status_code == 200
+    # The save went through (a refused form would also re-roll nothing).
+    sales.refresh_from_db()
+    assert sales.name == "Sales team"
     assert not RollupJob.objects.exists()
     assert sent == []
 
