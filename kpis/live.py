@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.selectors import with_current_state
+from core import roles
 from core.localtime import local_midnight, local_today
 from interactions.models import Direction, Interaction, Queue
 from kpis import definitions, rollup
@@ -44,7 +45,7 @@ def live_numbers(user, *, queues=(), teams=(), now=None) -> dict:
         visible_queues = visible_queues.filter(teams__in=team_scope).distinct()
     queue_names = dict(visible_queues.values_list("pk", "name"))
     team_names = (
-        dict(team_scope.values_list("pk", "name")) if teams or not access.is_manager(user) else {}
+        dict(team_scope.values_list("pk", "name")) if teams or not roles.is_manager(user) else {}
     )
 
     waiting = waiting_by_queue(list(queue_names), now)
@@ -113,34 +114,27 @@ def _agent_states(user, teams, now) -> dict:
 _ALL_AND_REAL_TIME = {"all": None, "real_time": Q(channel__in=definitions.REAL_TIME_CHANNELS)}
 
 
-def _today(queue_ids, now) -> dict:
-    """Today's offered, answered, abandoned and service level, to the second; ASA over
-    voice and chat only (an e-mail's hours would swamp a call's seconds)."""
+def _so_far(now, counts, kpis, **scope) -> dict:
+    """Today to the second for a scope (queue_ids= or team_ids=): the named counts and
+    KPIs, ASA over voice and chat only (an e-mail's hours would swamp a call's seconds)."""
     start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
-    parts = rollup.contact_components_between(
-        start, end, queue_ids=queue_ids, parts=_ALL_AND_REAL_TIME
-    )
-    components, real_time = parts["all"], parts["real_time"]
-    return {
-        **{key: components[key] for key in ("offered", "answered", "abandoned")},
-        "service_level": definitions.BY_KEY["service_level"].compute(components),
-        "asa": definitions.BY_KEY["asa"].compute(real_time),
-    }
+    parts = rollup.contact_components_between(start, end, parts=_ALL_AND_REAL_TIME, **scope)
+    result = {key: parts["all"][key] for key in counts}
+    for key in kpis:
+        components = parts["real_time"] if key == "asa" else parts["all"]
+        result[key] = definitions.BY_KEY[key].compute(components)
+    return result
+
+
+def _today(queue_ids, now) -> dict:
+    """The queues' day: offered, answered, abandoned, service level and ASA."""
+    return _so_far(now, ("offered", "answered", "abandoned"), ("service_level", "asa"),
+                   queue_ids=queue_ids)  # fmt: skip
 
 
 def _team_today(team_ids, now) -> dict:
-    """Today's contacts taken by the teams' agents: answered, handled, AHT, and ASA over
-    voice and chat."""
-    start, end = local_midnight(local_today(now)), now + timedelta(seconds=1)
-    parts = rollup.contact_components_between(
-        start, end, team_ids=team_ids, parts=_ALL_AND_REAL_TIME
-    )
-    components, real_time = parts["all"], parts["real_time"]
-    return {
-        **{key: components[key] for key in ("answered", "handled")},
-        "asa": definitions.BY_KEY["asa"].compute(real_time),
-        "aht": definitions.BY_KEY["aht"].compute(components),
-    }
+    """The contacts the teams' agents took today: answered, handled, ASA and AHT."""
+    return _so_far(now, ("answered", "handled"), ("asa", "aht"), team_ids=team_ids)
 
 
 INTERVAL = timedelta(minutes=15)
