@@ -12,18 +12,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agents.models import Agent, Team
-from core.roles import (  # noqa: F401  (re-exported: the role checks views ask here)
-    ADMIN,
-    AGENT,
-    MANAGER,
-    ROLES,
-    SUPERVISOR,
-    is_admin,
-    is_agent,
-    is_manager,
-    is_supervisor,
-    role_of,
-)
+from core.roles import is_admin, is_agent, is_manager, is_supervisor
 
 
 def agent_of(user) -> Agent | None:

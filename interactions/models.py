@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agents import access
+from core import roles
 from core.jobs import JobProgress, JobStatus
 
 
@@ -47,9 +48,9 @@ class QueueQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Queues whose numbers the user may read: managers all, supervisors those their
         teams serve, agents none."""
-        if access.is_manager(user):
+        if roles.is_manager(user):
             return self.all()
-        if access.is_supervisor(user):
+        if roles.is_supervisor(user):
             return self.filter(teams__supervisors=user).distinct()
         return self.none()
 
@@ -101,14 +102,14 @@ class InteractionQuerySet(models.QuerySet):
         captured at ingest) and those offered to the queues their teams serve, so a queue's
         numbers and the contacts behind them (the unanswered ones included) agree; agents
         their own."""
-        if access.is_manager(user):
+        if roles.is_manager(user):
             return self.all()
         condition = Q(pk__in=[])
-        if access.is_supervisor(user):
+        if roles.is_supervisor(user):
             condition |= Q(team__in=access.visible_teams(user)) | Q(
                 queue__in=Queue.objects.visible_to(user)
             )
-        agent = access.agent_of(user) if access.is_agent(user) else None
+        agent = access.agent_of(user) if roles.is_agent(user) else None
         if agent is not None:
             condition |= Q(agent=agent)
         return self.filter(condition)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent
+from core import roles
 from core.localtime import local_days, local_midnight, local_today
 from core.localtime import zone as local_zone
 from interactions.models import Queue
@@ -238,7 +239,7 @@ def _mail(alert: Alert, rule: AlertRule):
 
 def visible_alerts(user):
     alerts = Alert.objects.select_related("rule", "queue", "agent", "acknowledged_by")
-    if access.is_manager(user):
+    if roles.is_manager(user):
         return alerts
     return alerts.filter(
         Q(queue__in=Queue.objects.visible_to(user))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Team
+from core import roles
 from core.filters import text_filters
 from core.localtime import at_local, local_midnight, local_today
 from core.localtime import zone as local_zone
@@ -179,7 +180,7 @@ def page_targets(user, filters: Filters) -> dict:
         team = Team.objects.filter(name=filters.teams[0]).first()
     elif len(filters.queues) == 1 and not filters.teams:
         queue = Queue.objects.filter(name=filters.queues[0]).first()
-    elif not (filters.teams or filters.queues) and not access.is_manager(user):
+    elif not (filters.teams or filters.queues) and not roles.is_manager(user):
         teams = list(access.visible_teams(user)[:2])
         team = teams[0] if len(teams) == 1 else None
     return targets_for(filters.start, filters.end, team=team, queue=queue)

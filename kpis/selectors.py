@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent, AgentStateEvent, Team
+from core import roles
 from core.localtime import local_midnight, local_today
 from core.localtime import zone as local_zone
 from interactions.models import CostEntry, Interaction, Queue
@@ -75,13 +76,9 @@ class SeriesRequest:
     until: datetime | None = None
 
 
-def _zone():
-    return local_zone()
-
-
 def period_starts(request: SeriesRequest) -> list[datetime]:
     """Every period of the range, in local time, so a series has no gaps."""
-    zone = _zone()
+    zone = local_zone()
     first, after = local_midnight(request.start), local_midnight(request.end + timedelta(days=1))
     if request.granularity == "total":
         return [first]
@@ -110,13 +107,13 @@ def level_of(user, request: SeriesRequest) -> str:
     themselves."""
     if request.agents or request.group_by == AGENT:
         return AGENT
-    if user is not None and not (access.is_manager(user) or access.is_supervisor(user)):
+    if user is not None and not (roles.is_manager(user) or roles.is_supervisor(user)):
         return AGENT
     if request.teams or request.group_by == TEAM:
         return TEAM
     if request.queues or request.group_by == QUEUE:
         return QUEUE
-    if user is not None and not access.is_manager(user):
+    if user is not None and not roles.is_manager(user):
         return TEAM
     return CENTER
 
@@ -139,15 +136,15 @@ def scope_rows(user, rows, *, has_team=True, has_agent=True, has_queue=False, le
     A supervisor reads their teams' rows, or, for a queue-level read, every row of the
     queues their teams serve (a queue's numbers include the contacts nobody answered).
     """
-    if user is None or access.is_manager(user):
+    if user is None or roles.is_manager(user):
         return rows
     condition = Q(pk__in=[])
-    if access.is_supervisor(user):
+    if roles.is_supervisor(user):
         if level == QUEUE and has_queue:
             condition |= Q(queue__in=Queue.objects.visible_to(user))
         elif has_team:
             condition |= Q(team__in=access.visible_teams(user))
-    if access.is_agent(user) and has_agent and level != QUEUE:
+    if roles.is_agent(user) and has_agent and level != QUEUE:
         agent = access.agent_of(user)
         if agent is not None:
             condition |= Q(agent=agent)
@@ -170,7 +167,7 @@ def filter_rows(rows, request: SeriesRequest, *, fields: set[str]):
 
 
 def _period_expression(request: SeriesRequest, field: str, day_table: bool):
-    zone = _zone()
+    zone = local_zone()
     if request.granularity == "interval":
         return F(field)
     if request.granularity == "half_hour":
@@ -196,7 +193,9 @@ def _period_expression(request: SeriesRequest, field: str, day_table: bool):
 def _as_local_start(value) -> datetime:
     if isinstance(value, datetime):
         return (
-            value.astimezone(_zone()) if timezone.is_aware(value) else value.replace(tzinfo=_zone())
+            value.astimezone(local_zone())
+            if timezone.is_aware(value)
+            else value.replace(tzinfo=local_zone())
         )
     return local_midnight(value)
 
@@ -225,7 +224,7 @@ def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
 def _contact_source(user, request: SeriesRequest):
     """The smallest rollup table that has the dimensions the request needs."""
     needs = {request.group_by} if request.group_by else set()
-    if user is not None and not (access.is_manager(user) or access.is_supervisor(user)):
+    if user is not None and not (roles.is_manager(user) or roles.is_supervisor(user)):
         needs.add("agent")  # an agent's own numbers are read by agent
     needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
               ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
@@ -553,7 +552,7 @@ def cost_entries(user, request: SeriesRequest) -> list[dict]:
     """The cost entries behind a period's cost, each with its share of the period: the
     rows that explain cost per contact (the same entries and rule as _period_costs)."""
     entries = CostEntry.objects.filter(start_date__lte=request.end, end_date__gte=request.start)
-    if user is not None and not access.is_manager(user):
+    if user is not None and not roles.is_manager(user):
         entries = entries.filter(team__in=access.visible_teams(user))
     if request.teams:
         entries = entries.filter(team__name__in=request.teams)
@@ -574,7 +573,7 @@ def _period_costs(user, request: SeriesRequest) -> dict:
     if request.queues or request.agents or request.channels:
         return {}
     entries = CostEntry.objects.filter(start_date__lte=request.end, end_date__gte=request.start)
-    if user is not None and not access.is_manager(user):
+    if user is not None and not roles.is_manager(user):
         entries = entries.filter(team__in=access.visible_teams(user))
     if request.teams:
         entries = entries.filter(team__name__in=request.teams)
@@ -623,7 +622,7 @@ def target_status(kpi: definitions.Kpi, target: float, margin: float, actual) ->
 
 def visible_targets(user):
     targets = Target.objects.select_related("queue", "team", "agent")
-    if access.is_manager(user):
+    if roles.is_manager(user):
         return targets
     return targets.filter(
         Q(scope="center")
@@ -694,7 +693,7 @@ def targets_status(user, start: date, end: date) -> list[dict]:
     (their own, else their team's, else the center's) with their own numbers.
     """
     today = local_today()
-    if not (access.is_manager(user) or access.is_supervisor(user)):
+    if not (roles.is_manager(user) or roles.is_supervisor(user)):
         agent = access.agent_of(user)
         if agent is None:
             return []

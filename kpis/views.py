@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from agents import access
+from core import roles
 from core.exports import csv_filename, csv_response, requested
 from core.filters import text_filters
 from core.roles import MANAGER, SUPERVISOR, role_required
@@ -17,11 +18,11 @@ from kpis.models import Alert
 def home(request):
     """Each role's landing page: managers and supervisors go to their dashboard."""
     user = request.user
-    if access.is_manager(user) or access.is_supervisor(user):
+    if roles.is_manager(user) or roles.is_supervisor(user):
         return redirect("overview")
     context = {
         "overview": selectors.database_overview(user),
-        "my_agent": access.agent_of(user) if access.is_agent(user) else None,
+        "my_agent": access.agent_of(user) if roles.is_agent(user) else None,
     }
     return render(request, "kpis/home.html", context)
 
@@ -102,7 +103,7 @@ def kpi_explain(request, key):
     if kpi is None or not kpi.explained_by:
         raise Http404
     user = request.user
-    if not (access.is_manager(user) or access.is_supervisor(user) or access.agent_of(user)):
+    if not (roles.is_manager(user) or roles.is_supervisor(user) or access.agent_of(user)):
         raise Http404
     series_request, errors = dashboards.explain_request(request.GET)
     context = {"data": dashboards.explain(user, kpi, series_request), "errors": errors,

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from agents import access
+from core import roles
 from core.jobs import JobProgress, JobStatus
 
 
@@ -13,23 +14,23 @@ class ShiftQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Shifts the user may read: by the team each shift was planned for (managers: all;
         supervisors: their teams'), and agents their own."""
-        if access.is_manager(user):
+        if roles.is_manager(user):
             return self.all()
         condition = Q(pk__in=[])
-        if access.is_supervisor(user):
+        if roles.is_supervisor(user):
             condition |= Q(team__in=access.visible_teams(user)) | Q(
                 team__isnull=True, agent__in=access.visible_agents(user)
             )
-        if access.is_agent(user):
+        if roles.is_agent(user):
             condition |= Q(agent__user=user)
         return self.filter(condition)
 
     def editable_by(self, user):
         """Shifts the user may change: those planned for their teams (a past shift stays
         with the team it was worked for after its agent moves); managers all."""
-        if access.is_manager(user):
+        if roles.is_manager(user):
             return self.all()
-        if not access.is_supervisor(user):
+        if not roles.is_supervisor(user):
             return self.none()
         return self.filter(
             Q(team__in=access.editable_teams(user))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from agents import access
 from agents.models import Agent
+from core import roles
 from core.exports import csv_filename, csv_response, requested
 from core.localtime import local_today, monday_of
 from scheduling import selectors, services
@@ -164,9 +165,9 @@ def _deleted_shift(user, pk):
     """The last record of a deleted shift the user could change (as
     Shift.objects.editable_by), so the page says it no longer exists; a 404 otherwise."""
     record = Shift.history.filter(id=pk, history_type="-").order_by("-history_id").first()
-    if record is not None and access.is_manager(user):
+    if record is not None and roles.is_manager(user):
         return record
-    if record is not None and access.is_supervisor(user):
+    if record is not None and roles.is_supervisor(user):
         if record.team_id is not None:
             allowed = access.editable_teams(user).filter(pk=record.team_id).exists()
         else:

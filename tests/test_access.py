@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from agents import access
+from core import roles
 from interactions.models import Interaction, Queue
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory, UserFactory
 
@@ -90,13 +91,13 @@ def test_user_without_role_and_anonymous_see_nothing(floor):
         assert not access.visible_teams(user).exists()
         assert not access.visible_agents(user).exists()
         assert not Interaction.objects.visible_to(user).exists()
-        assert access.role_of(user) is None
+        assert roles.role_of(user) is None
 
 
 def test_roles(manager, supervisor_a, agent_a, admin_user):
-    assert access.role_of(admin_user) == "Admin"
-    assert access.role_of(manager) == "Manager"
-    assert access.role_of(supervisor_a) == "Supervisor"
-    assert access.role_of(agent_a.user) == "Agent"
+    assert roles.role_of(admin_user) == "Admin"
+    assert roles.role_of(manager) == "Manager"
+    assert roles.role_of(supervisor_a) == "Supervisor"
+    assert roles.role_of(agent_a.user) == "Agent"
     assert access.agent_of(agent_a.user) == agent_a
     assert access.agent_of(manager) is None
