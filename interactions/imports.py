@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.exports import csv_lines
-from core.jobs import JobStatus
+from core.jobs import JobStatus, worker_stopped
 from interactions import records, services
 from interactions.models import ImportJob
 
@@ -483,6 +482,6 @@ def fail_stale_jobs() -> int:
     IMPORT_STALE_MINUTES); the number marked."""
     return ImportJob.stale_running().update(
         status=JobStatus.FAILED,
-        error=ImportJob.WORKER_STOPPED.format(minutes=settings.IMPORT_STALE_MINUTES),
+        error=worker_stopped(ImportJob.stale_minutes(), ImportJob.stopped_advice),
         finished_at=timezone.now(),
     )

@@ -5,16 +5,13 @@ enforces its invariants (time order, non-negative durations, survey ranges) so n
 can store a contact that the KPI engine would miscount.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from agents import access
 from core import roles
-from core.jobs import JobProgress, JobStatus
+from core.jobs import JobProgress, JobStatus, StaleWhenSilent
 
 
 class Channel(models.TextChoices):
@@ -305,10 +302,12 @@ class CostEntry(models.Model):
         return self.team.name if self.team_id else "Whole center"
 
 
-class ImportJob(JobProgress, models.Model):
+class ImportJob(JobProgress, StaleWhenSilent, models.Model):
     """A contact file uploaded in the browser and imported by a Celery worker."""
 
     progress_fields = ("bytes_done", "bytes_total")
+    stale_setting, stale_default = "IMPORT_STALE_MINUTES", 10
+    stopped_advice = "Upload the file again."
 
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
@@ -342,37 +341,6 @@ class ImportJob(JobProgress, models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
-
-    WORKER_STOPPED = "The worker stopped: no progress for {minutes} minutes. Upload the file again."
-
-    @classmethod
-    def stale_running(cls):
-        """Running jobs without a heartbeat for IMPORT_STALE_MINUTES: their worker died."""
-        cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
-        return cls.objects.filter(status=JobStatus.RUNNING).filter(
-            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-        )
-
-    def fail_if_stale(self) -> bool:
-        """Mark this job failed when it is running with no heartbeat for too long; no
-        query unless it is."""
-        if self.status != JobStatus.RUNNING:
-            return False
-        beat = self.heartbeat_at or self.started_at
-        cutoff = timezone.now() - timedelta(minutes=settings.IMPORT_STALE_MINUTES)
-        if beat is None or beat >= cutoff:
-            return False
-        error = self.WORKER_STOPPED.format(minutes=settings.IMPORT_STALE_MINUTES)
-        marked = (
-            type(self)
-            .stale_running()
-            .filter(pk=self.pk)
-            .update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
-        )
-        if not marked:
-            return False  # it moved on meanwhile
-        self.status, self.error = JobStatus.FAILED, error
-        return True
 
 
 class MissedOffer(models.Model):

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, render
 
 from agents import access
 from core.exports import csv_response
-from scheduling import services
 from scheduling.models import ScheduleImportJob
 
 REJECTED_SHOWN = 200
@@ -18,7 +17,9 @@ REJECTED_COLUMNS = ("line", "agent", "reason")
 
 
 def _job(user, pk) -> ScheduleImportJob:
-    return services.fail_if_stale(_visible_job(user, pk))
+    job = _visible_job(user, pk)
+    job.fail_if_stale()
+    return job
 
 
 def _visible_job(user, pk) -> ScheduleImportJob:

@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from agents import access
 from core import roles
-from core.jobs import JobProgress, JobStatus
+from core.jobs import JobProgress, JobStatus, StaleWhenSilent
 
 
 class ShiftQuerySet(models.QuerySet):
@@ -201,12 +201,13 @@ class ShiftTemplateActivity(models.Model):
         return f"{self.get_kind_display()} +{self.offset_minutes} min"
 
 
-class ScheduleImportJob(JobProgress, models.Model):
+class ScheduleImportJob(JobProgress, StaleWhenSilent, models.Model):
     """A schedule CSV uploaded for one team and imported by a Celery worker
     (scheduling.services.run_schedule_import_job): good rows are kept, bad rows named,
     and each week's rows are written in one transaction."""
 
     progress_fields = ("rows_done", "rows_total")
+    stale_setting, stale_default = "SCHEDULE_IMPORT_STALE_MINUTES", 15
 
     team = models.ForeignKey(
         "agents.Team", on_delete=models.CASCADE, related_name="schedule_import_jobs"
@@ -245,3 +246,10 @@ class ScheduleImportJob(JobProgress, models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def stopped_advice(self) -> str:
+        # The weeks it wrote stay: importing the file again finishes it.
+        weeks = ", ".join(self.summary.get("weeks_applied", [])) or "none"
+        return (f"Weeks written: {weeks}; import the file again to finish it (rows already "
+                "there are updates).")  # fmt: skip

@@ -645,30 +645,6 @@ def run_schedule_import_job(job_id: int) -> None:
     job.save()
 
 
-DEFAULT_STALE_MINUTES = 15
-
-
-def fail_if_stale(job: ScheduleImportJob) -> ScheduleImportJob:
-    """A running job whose worker has written nothing for SCHEDULE_IMPORT_STALE_MINUTES
-    (default 15) is marked failed, so its page stops waiting; read when the page or its
-    status is. The weeks it wrote stay (the summary names them)."""
-    minutes = int(getattr(settings, "SCHEDULE_IMPORT_STALE_MINUTES", DEFAULT_STALE_MINUTES))
-    limit = timezone.now() - timedelta(minutes=minutes)
-    last = job.heartbeat_at or job.started_at
-    if job.status != JobStatus.RUNNING or last is None or last >= limit:
-        return job
-    weeks = ", ".join(job.summary.get("weeks_applied", [])) or "none"
-    error = (
-        f"The worker stopped: no progress for {minutes} minutes. Weeks written: {weeks}; "
-        "import the file again to finish it (rows already there are updates)."
-    )
-    ScheduleImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=error, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
-    return job
-
-
 # --- Time off ---------------------------------------------------------------------------
 
 
