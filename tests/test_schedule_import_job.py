@@ -115,6 +115,8 @@ def test_a_file_over_the_row_limit_is_refused_up_front(client, settings, supervi
         in client.get(reverse("schedule-import", args=[team_a.pk])).content.decode()
     )
     assert _upload(client, team_a, _rows(50)).status_code == 302
+    job = ScheduleImportJob.objects.get()  # the file at the limit is taken, whole
+    assert (job.original_name, job.team) == ("week.csv", team_a)
 
 
 def test_a_failing_job_ends_failed_with_its_reason_and_names_the_weeks_written(
@@ -163,7 +165,7 @@ def test_the_page_polls_while_running_and_stops_when_finished(client, supervisor
     page = client.get(reverse("schedule-import-detail", args=[job.pk])).content.decode()
     status_url = reverse("schedule-import-status", args=[job.pk])
     assert f'data-status-url="{status_url}"' in page and 'data-finished="false"' in page
-    assert 'if (data.finished) { panel.dataset.finished = "true"' in page  # stops
+    assert "js/job_progress.js" in page  # the one polling script, which stops when finished
     status = client.get(status_url).json()
     assert status == {"status": "running", "percent": 33, "finished": False, "rows_total": 3,
                       "rows_done": 1, "summary": {}, "error": ""}  # fmt: skip
