@@ -895,22 +895,11 @@ def _store_costs(center: DemoCenter, sim_agents, agent_by_login, teams):
                     end_date=last,
                 )
             )
-        entries.append(
-            CostEntry(
-                description=f"Telephony and licences {month:%B %Y}",
-                amount=_scaled(4500, center.scale),
-                start_date=month,
-                end_date=last,
-            )
-        )
-        entries.append(
-            CostEntry(
-                description=f"Facilities {month:%B %Y}",
-                amount=_scaled(6000, center.scale),
-                start_date=month,
-                end_date=last,
-            )
-        )
+        entries += [
+            CostEntry(description=f"{label} {month:%B %Y}", amount=_scaled(base, center.scale),
+                      start_date=month, end_date=last)
+            for label, base in (("Telephony and licences", 4500), ("Facilities", 6000))
+        ]  # fmt: skip
         month = next_month
     CostEntry.objects.bulk_create(entries)
 
