@@ -1,7 +1,7 @@
 """Imports point down the house, never up (docs: the map of the house).
 
-Layers, bottom to top: core < agents < interactions, scheduling < kpis < demo <
-contactcenter. An app may import its own layer's modules and those below; interactions
+Layers, bottom to top: core < agents < interactions, scheduling < kpis < forecasting <
+demo < contactcenter. An app may import its own layer's modules and those below; interactions
 and scheduling are siblings and import neither each other. Every import counts, those
 inside functions included (a lazy import is still an arrow); migrations are left out
 (they name other apps' models by string and freeze history).
@@ -21,8 +21,9 @@ LAYERS = {
     "interactions": 2,
     "scheduling": 2,
     "kpis": 3,
-    "demo": 4,
-    "contactcenter": 5,
+    "forecasting": 4,
+    "demo": 5,
+    "contactcenter": 6,
 }
 
 
