@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.roll_up_previous_day",
         "schedule": crontab(hour=2, minute=15),
     },
+    # After yesterday's rollup: every queue's forecast from tomorrow (docs/forecasting.md).
+    "forecast-nightly": {
+        "task": "forecasting.tasks.forecast_nightly",
+        "schedule": crontab(hour=env_int("FORECAST_HOUR", 3), minute=0),
+    },
 }
 
 if env_bool("DEMO_FEED", False):
@@ -316,4 +321,11 @@ SCHEDULE_IMPORT_STALE_MINUTES = env_int("SCHEDULE_IMPORT_STALE_MINUTES", 15)
 # this many (docs/kpis.md, "Leaderboards").
 LEADERBOARD_MIN_HANDLED = env_int("LEADERBOARD_MIN_HANDLED", 10)
 LEADERBOARD_MIN_TEAM_HANDLED = env_int("LEADERBOARD_MIN_TEAM_HANDLED", 50)
+# Forecasts (docs/forecasting.md): how many days of history a run reads, how many weekly
+# origins its backtest scores, the task's time limits, and when a silent run is stale.
+FORECAST_HISTORY_DAYS = env_int("FORECAST_HISTORY_DAYS", 210)
+FORECAST_BACKTEST_ORIGINS = env_int("FORECAST_BACKTEST_ORIGINS", 4)
+FORECAST_SOFT_TIME_LIMIT = env_int("FORECAST_SOFT_TIME_LIMIT", 20 * 60)
+FORECAST_TIME_LIMIT = env_int("FORECAST_TIME_LIMIT", 25 * 60)
+FORECAST_STALE_MINUTES = env_int("FORECAST_STALE_MINUTES", 30)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
