@@ -8,6 +8,7 @@ from agents.api import AgentViewSet, TeamViewSet
 from contactcenter.views import healthz, not_found
 from core.auth import LoginView
 from core.filters import bad_request
+from forecasting.api import ForecastsView
 from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
 from scheduling.api import SchedulesView
@@ -25,6 +26,7 @@ api_v1 = [
     path("live/", LiveView.as_view(), name="live"),
     path("targets/status/", TargetStatusView.as_view(), name="target-status"),
     path("schedules/", SchedulesView.as_view(), name="schedules"),
+    path("forecasts/", ForecastsView.as_view(), name="forecasts"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
