@@ -236,7 +236,9 @@ def test_bad_input_answers_400_naming_the_field(manager, sales, query, field):
 
 
 def test_92_days_are_allowed(manager, sales):
-    results = rows(manager, "queue=Sales&start=2026-01-01&end=2026-04-02&interval=60&page_size=5000")
+    results = rows(
+        manager, "queue=Sales&start=2026-01-01&end=2026-04-02&interval=60&page_size=5000"
+    )
     assert len(results) == 92 * 24
 
 
