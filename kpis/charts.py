@@ -117,9 +117,11 @@ def intraday(
     abandonment: list,
     offered: list,
     title: str = "Service level and abandonment by interval",
+    overlays: list | None = None,
 ) -> dict:
-    """One day by interval: volume as bars, service level and abandonment as lines."""
-    return {
+    """One day by interval: volume as bars, service level and abandonment as lines;
+    `overlays` (a forecast) are dashed lines on the volume's axis."""
+    figure = {
         "data": [
             {
                 "type": "bar",
@@ -152,6 +154,20 @@ def intraday(
             yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "offered"},
         ),
     }
+    for series in overlays or ():
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": series["name"],
+                "x": series["x"],
+                "y": series["y"],
+                "yaxis": "y2",
+                "line": {"color": "#1f2933", "width": 1.5, "dash": "dash"},
+                "hovertemplate": "%{y:.1f}<extra>" + series["name"] + "</extra>",
+            }
+        )
+    return figure
 
 
 def sparkline_points(values: list, width: int = 120, height: int = 28) -> str:

@@ -415,15 +415,30 @@ def heatmap(user, filters: Filters) -> dict:
     return charts.volume_heatmap(WEEKDAYS, list(range(24)), counts)
 
 
+# Series a higher app draws beside the intraday chart's offered bars (forecasting adds
+# its forecast in its apps.py ready()): each a callable (user, filters) -> None or
+# {"name", "x" (local period starts, ISO, as the bars), "y" (contacts per period)}.
+INTRADAY_OVERLAYS = []
+
+
+def intraday_overlay(source):
+    """Register an overlay source for the intraday chart (once, however often called)."""
+    if source not in INTRADAY_OVERLAYS:
+        INTRADAY_OVERLAYS.append(source)
+    return source
+
+
 def intraday_chart(user, filters: Filters) -> dict:
     rows = scope_series(user, filters.request(start=filters.day, end=filters.day, granularity=filters.grain,
                                               kpis=("offered", "service_level", "abandonment_rate")))  # fmt: skip
+    overlays = [series for source in INTRADAY_OVERLAYS if (series := source(user, filters))]
     return charts.intraday(
         [row["period_start"].isoformat() for row in rows],
         [row["kpis"]["service_level"] for row in rows],
         [row["kpis"]["abandonment_rate"] for row in rows],
         [row["kpis"]["offered"] for row in rows],
         title=f"Intraday by {GRAINS[filters.grain]}",
+        overlays=overlays,
     )
 
 
