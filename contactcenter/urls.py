@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("interactions.urls")),
     path("", include("agents.urls")),
     path("", include("scheduling.urls")),
+    path("", include("forecasting.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
