@@ -71,7 +71,8 @@ def load_history(queues, before: date, days: int) -> dict[int, History]:
         list(sums), columns=["queue", "start", "offered", "handled", "handle"]
     )
     if len(frame):
-        epoch = pd.to_datetime(frame["start"], utc=True).astype("int64") // 1_000_000_000
+        # as_unit: pandas may keep datetimes at micro- or nanoseconds; seconds either way.
+        epoch = pd.to_datetime(frame["start"], utc=True).dt.as_unit("s").astype("int64")
         position = ((epoch.to_numpy() - starts[0]) // INTERVAL_SECONDS).astype(int)
     else:
         position = np.zeros(0, dtype=int)

@@ -8,7 +8,7 @@ queue's old forecast or its new one, never a mix.
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -221,7 +221,7 @@ def store(run: ForecastRun, queue: Queue, made: QueueForecast) -> None:
     interval_rows = [
         Forecast(
             queue=queue,
-            start=datetime.fromtimestamp(int(at), tz=timezone.UTC),
+            start=datetime.fromtimestamp(int(at), tz=UTC),
             contacts=float(count),
             aht_seconds=_float_or_none(handle) if count > 0 else None,
             method=method,
