@@ -4,7 +4,7 @@ The figures are computed here from the raw rows, independently of any product co
 """
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, Sum
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 from demo import generator as demo
+from forecasting.models import ForecastDay, ForecastRun, QueueGroup, SpecialDay
 from interactions.models import CostEntry, Interaction, Queue, Survey
 from kpis.models import (
     AgentDay,
@@ -47,6 +48,9 @@ def seeded(django_db_setup, django_db_blocker):
             Target,
             Agent,
             Team,
+            ForecastRun,
+            QueueGroup,
+            SpecialDay,
             Queue,
             Skill,
         ):
@@ -135,6 +139,19 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
     # Costs: each team's wages plus center-wide costs, for every month touched.
     assert CostEntry.objects.filter(team__isnull=True).count() == 2
     assert CostEntry.objects.filter(team__isnull=False).count() == Team.objects.count()
+
+
+def test_seed_demo_forecasts_the_weeks_after_it(seeded_db):
+    """The demo ends with the forecast the nightly task would make: six weeks from the day
+    after the last demo day, for every queue, and queue groups to view it by."""
+    run = ForecastRun.objects.get()
+    assert (run.status, run.start, run.weeks) == ("done", END + timedelta(days=1), 6)
+    days = ForecastDay.objects.filter(day__gt=END)
+    assert days.values("queue").distinct().count() == Queue.objects.count()
+    assert days.count() == 42 * Queue.objects.count()
+    monday = days.filter(day=END + timedelta(days=1), queue__name="Billing").get()
+    assert monday.lower <= monday.contacts <= monday.upper and monday.contacts > 0
+    assert set(QueueGroup.objects.values_list("name", flat=True)) == {"Voice", "Digital"}
 
 
 def test_seed_demo_figures_look_like_a_real_center(seeded_db):

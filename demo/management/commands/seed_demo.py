@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from agents.models import Team
 from demo import generator
+from forecasting import services as forecasts
+from forecasting.models import QueueGroup, SpecialDay, SpecialDayKind, Trigger
 from interactions.models import Queue
 from kpis import rollup
 from kpis.models import AlertRule, Target
@@ -34,7 +36,12 @@ class Command(BaseCommand):
     help = "Build a believable demo contact center: queues, teams, agents, shifts, contacts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=30, help="days of contacts (default 30)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=63,
+            help="days of contacts (default 63: nine weeks, enough to forecast from)",
+        )
         parser.add_argument("--agents", type=int, default=40, help="number of agents (default 40)")
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         parser.add_argument(
@@ -71,6 +78,11 @@ class Command(BaseCommand):
             for n in range((made["last_day"] - made["first_day"]).days + 1)
         )
         rollup.record_fill_states(rolled_at)
+        self._forecast_setup(made["last_day"])
+        # The forecast from the day after the demo (tomorrow), as the nightly task makes it.
+        forecasts.forecast_contacts(
+            start=made["last_day"] + timedelta(days=1), trigger=Trigger.COMMAND
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center built in {time.monotonic() - started:.1f} s: {made['contacts']:,} contacts "
@@ -81,6 +93,23 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo only; change them before real use):")
         for username in made["users"]:
             self.stdout.write(f"  {username:<20} password: {generator.DEMO_PASSWORD}")
+
+    def _forecast_setup(self, last_day: date):
+        """Queue groups a planner would forecast together, and the holidays the center
+        closes on in the next six weeks (if any fall there)."""
+        groups = {
+            "Voice": ["Billing", "Tech Support", "Sales"],
+            "Digital": ["Chat Support", "Email", "Social", "SMS"],
+        }
+        for name, queue_names in groups.items():
+            group = QueueGroup.objects.create(name=name)
+            group.queues.set(Queue.objects.filter(name__in=queue_names))
+        holidays = [(12, 25, "Christmas Day"), (1, 1, "New Year's Day")]
+        for year in (last_day.year, last_day.year + 1):
+            for month, day, reason in holidays:
+                when = date(year, month, day)
+                if last_day < when <= last_day + timedelta(weeks=forecasts.MAX_WEEKS):
+                    SpecialDay.objects.create(date=when, kind=SpecialDayKind.CLOSED, reason=reason)
 
     def _shift_templates(self):
         """The demo's own shift patterns, so supervisors can plan with them."""
