@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/kpis.py
 	$(BIN)/python bench/schedules.py
+	$(BIN)/python bench/forecast.py
 
 lint: install
 	$(BIN)/ruff check .
