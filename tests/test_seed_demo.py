@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, Sum
 
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 from demo import generator as demo
+from forecasting import accuracy
 from forecasting.models import ForecastDay, ForecastRun, QueueGroup, SpecialDay
 from interactions.models import CostEntry, Interaction, Queue, Survey
 from kpis.models import (
@@ -26,7 +27,7 @@ from kpis.models import (
 )
 from scheduling.models import Shift, ShiftActivity
 
-END = date(2026, 3, 15)  # a Sunday: the last two weeks run Monday 2 to Sunday 15 March
+END = date(2026, 3, 15)  # a Sunday: the four weeks run Monday 16 February to Sunday 15 March
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def seeded(django_db_setup, django_db_blocker):
     """One demo center for the module's tests (building it takes seconds), removed after."""
     with django_db_blocker.unblock():
         call_command(
-            "seed_demo", "--days", "14", "--agents", "40", "--seed", "7", "--end", str(END)
+            "seed_demo", "--days", "28", "--agents", "40", "--seed", "7", "--end", str(END)
         )
     yield
     with django_db_blocker.unblock():
@@ -111,7 +112,7 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
     assert Agent.objects.count() == 40
     assert not Agent.objects.filter(Q(hourly_cost__lte=0) | Q(team__isnull=True)).exists()
     assert AgentSkill.objects.values("agent").distinct().count() == 40
-    assert Shift.objects.count() > 14 * 40 * 0.6
+    assert Shift.objects.count() > 28 * 40 * 0.6
     assert set(ShiftActivity.objects.values_list("kind", flat=True)) >= {"work", "break", "lunch"}
 
     contacts = Interaction.objects.all()
@@ -119,7 +120,7 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
         contacts.order_by("arrived_at").first().arrived_at,
         contacts.order_by("arrived_at").last().arrived_at,
     )
-    assert (first.date(), last.date()) == (date(2026, 3, 2), END)
+    assert (first.date(), last.date()) == (date(2026, 2, 16), END)
     assert contacts.filter(direction="outbound").exists()
     assert contacts.filter(callback_requested=True).exists()
     assert contacts.filter(transferred=True).exists()
@@ -136,16 +137,20 @@ def test_seed_demo_builds_the_promised_shape(seeded_db):
     assert ContactDay.objects.filter(day=END).exists()
     assert Target.objects.filter(scope="center").count() >= 5
     assert AlertRule.objects.filter(active=True).count() == 6  # so the demo's alerts move
-    # Costs: each team's wages plus center-wide costs, for every month touched.
-    assert CostEntry.objects.filter(team__isnull=True).count() == 2
-    assert CostEntry.objects.filter(team__isnull=False).count() == Team.objects.count()
+    # Costs: each team's wages plus center-wide costs, for every month touched (2).
+    assert CostEntry.objects.filter(team__isnull=True).count() == 2 * 2
+    assert CostEntry.objects.filter(team__isnull=False).count() == 2 * Team.objects.count()
 
 
-def test_seed_demo_forecasts_the_weeks_after_it(seeded_db):
+def test_seed_demo_forecasts_the_weeks_after_it_and_the_last_one(seeded_db):
     """The demo ends with the forecast the nightly task would make: six weeks from the day
-    after the last demo day, for every queue, and queue groups to view it by."""
-    run = ForecastRun.objects.get()
+    after the last demo day, for every queue, and queue groups to view it by. Its last
+    week was forecast from the three weeks before it, so accuracy has days to show."""
+    past, run = ForecastRun.objects.order_by("pk")
+    assert (past.status, past.start, past.weeks) == ("done", END - timedelta(days=6), 1)
     assert (run.status, run.start, run.weeks) == ("done", END + timedelta(days=1), 6)
+    scores = accuracy.accuracy(Queue.objects.all(), END - timedelta(days=6), END)
+    assert scores and all(0 < row["day"]["wape"] < 0.5 for row in scores), scores
     days = ForecastDay.objects.filter(day__gt=END)
     assert days.values("queue").distinct().count() == Queue.objects.count()
     assert days.count() == 42 * Queue.objects.count()

@@ -14,6 +14,8 @@ from kpis import rollup
 from kpis.models import AlertRule, Target
 from scheduling.models import ShiftTemplate, ShiftTemplateActivity
 
+ACCURACY_WEEKS = 3  # past weeks forecast as they would have been, to measure accuracy on
+
 # The business's targets in the demo: what a manager of such a center would set.
 DEMO_TARGETS = [
     # kpi, value, warning margin, scope, queue or team name
@@ -79,10 +81,7 @@ class Command(BaseCommand):
         )
         rollup.record_fill_states(rolled_at)
         self._forecast_setup(made["last_day"])
-        # The forecast from the day after the demo (tomorrow), as the nightly task makes it.
-        forecasts.forecast_contacts(
-            start=made["last_day"] + timedelta(days=1), trigger=Trigger.COMMAND
-        )
+        self._forecast(made["first_day"], made["last_day"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo center built in {time.monotonic() - started:.1f} s: {made['contacts']:,} contacts "
@@ -93,6 +92,17 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (demo only; change them before real use):")
         for username in made["users"]:
             self.stdout.write(f"  {username:<20} password: {generator.DEMO_PASSWORD}")
+
+    def _forecast(self, first_day: date, last_day: date):
+        """The forecasts a running center would hold: each of the last ACCURACY_WEEKS weeks
+        forecast from the history before it (so the Forecast page's accuracy has days to
+        compare), then six weeks from the day after the demo, as the nightly task makes it."""
+        tomorrow = last_day + timedelta(days=1)
+        for weeks_back in range(ACCURACY_WEEKS, 0, -1):
+            start = tomorrow - timedelta(weeks=weeks_back)
+            if start - first_day >= timedelta(weeks=3):
+                forecasts.forecast_contacts(start=start, weeks=1, trigger=Trigger.COMMAND)
+        forecasts.forecast_contacts(start=tomorrow, trigger=Trigger.COMMAND)
 
     def _forecast_setup(self, last_day: date):
         """Queue groups a planner would forecast together, and the holidays the center
