@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kpis",
     "scheduling",
     "forecasting",
+    "staffing",
     "demo",
 ]
 

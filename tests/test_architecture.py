@@ -22,8 +22,9 @@ LAYERS = {
     "scheduling": 2,
     "kpis": 3,
     "forecasting": 4,
-    "demo": 5,
-    "contactcenter": 6,
+    "staffing": 5,
+    "demo": 6,
+    "contactcenter": 7,
 }
 
 
