@@ -1,0 +1,368 @@
+"""A week of shifts that covers a staffing requirement with the fewest agent-hours: an
+integer program solved by HiGHS (scipy.optimize.milp), a greedy cover to compare it
+with, and the assignment of the chosen shifts to named agents (docs/staffing.md,
+"Schedule proposals"). Numbers only: numpy and scipy, no Django.
+
+The week is `days` local days of SLOTS_PER_DAY 15-minute slots, indexed by wall-clock
+time (a shift from 07:00 covers the 07:00 slot on every day, DST days included). A shift
+covers a slot with the share of it that is productive: time on shift outside breaks,
+lunch, meetings and training. A shift crossing midnight covers the next morning's slots;
+what it would cover after the week's last day falls outside the requirement and is not
+counted.
+"""
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+SLOT_MINUTES = 15
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+# Shifts an agent works in a week where enough agents allow it: two days off each.
+MAX_SHIFTS_PER_WEEK = 5
+# Hours between the end of one shift and the start of the agent's next.
+MIN_REST_HOURS = 11
+# The solver stops at this many seconds with the best schedule found (its gap says how
+# good): a proposal answers within the page's budget whatever the team.
+TIME_LIMIT_SECONDS = 8.0
+# Break staggers a proposal may use: a template's breaks as placed, or a quarter hour,
+# half an hour or three quarters later (as planners stagger a team's breaks).
+BREAK_DELAYS = (0, 15, 30, 45)
+# Share of need below which an interval counts as covered (float requirements).
+EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class ShiftShape:
+    """A shift template as the solver sees it: local start, length, and the
+    (offset, minutes) of its activities that are not work."""
+
+    key: int
+    name: str
+    start_minute: int
+    minutes: int
+    away: tuple[tuple[int, int], ...] = ()
+    break_delay: int = 0  # minutes the activities are moved later than the template's
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (breaks +{self.break_delay} min)" if self.break_delay else self.name
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+    def profile(self) -> np.ndarray:
+        """Productive share of each slot from the start slot on (0-1 per slot)."""
+        lead = self.start_minute % SLOT_MINUTES
+        minutes = np.zeros(lead + self.minutes, dtype=bool)
+        minutes[lead:] = True
+        for offset, length in self.away:
+            begin = lead + offset + self.break_delay
+            minutes[begin : begin + length] = False
+        padded = np.zeros(-(-minutes.size // SLOT_MINUTES) * SLOT_MINUTES, dtype=bool)
+        padded[: minutes.size] = minutes
+        return padded.reshape(-1, SLOT_MINUTES).sum(axis=1) / SLOT_MINUTES
+
+
+def with_break_delays(shapes: list[ShiftShape], delays) -> list[ShiftShape]:
+    """Each shape once per break delay that keeps its activities inside the shift.
+
+    Templates place breaks at fixed offsets, so every agent on one template would leave
+    the phones at the same moment, and two templates can break at the same time (with the
+    demo's, nobody works 08:45, 10:45 or 17:30). Planners stagger breaks by a quarter hour
+    or so; the program chooses the stagger like it chooses the start."""
+    variants = []
+    for shape in shapes:
+        last_end = max((offset + length for offset, length in shape.away), default=0)
+        variants += [
+            replace(shape, break_delay=delay)
+            for delay in delays
+            if delay == 0 or (shape.away and last_end + delay <= shape.minutes)
+        ]
+    return variants
+
+
+def coverage_matrix(shapes: list[ShiftShape], days: int) -> sparse.csc_array:
+    """(days * SLOTS_PER_DAY) x (len(shapes) * days): column t * days + d is one agent
+    starting shape t on day d, its rows the productive share of each slot it covers."""
+    rows, cols, values = [], [], []
+    horizon = days * SLOTS_PER_DAY
+    for index, shape in enumerate(shapes):
+        profile = shape.profile()
+        offsets = np.nonzero(profile)[0]
+        for day in range(days):
+            slots = day * SLOTS_PER_DAY + shape.start_minute // SLOT_MINUTES + offsets
+            kept = slots < horizon
+            rows.append(slots[kept])
+            cols.append(np.full(kept.sum(), index * days + day))
+            values.append(profile[offsets][kept])
+    if not rows:
+        return sparse.csc_array((horizon, 0))
+    return sparse.csc_array(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(horizon, len(shapes) * days),
+    )
+
+
+@dataclass
+class Cover:
+    """Shifts to start: counts[t, d] agents on shape t, day d; and what they leave."""
+
+    counts: np.ndarray
+    agent_hours: float
+    coverage: np.ndarray  # (days, SLOTS_PER_DAY) productive agents the counts give
+    shortfall: np.ndarray  # (days, SLOTS_PER_DAY) need left uncovered, agents
+    uncoverable: np.ndarray  # (days, SLOTS_PER_DAY) bool: need no shape can cover
+    lower_bound_hours: float | None = None  # no schedule covering as much needs fewer
+    gap: float | None = None  # (hours - bound) / hours
+    status: str = ""
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def shortfall_hours(self) -> float:
+        return float(self.shortfall.sum()) * SLOT_MINUTES / 60
+
+
+def _cover(shapes, counts, need, matrix, uncoverable, **figures) -> Cover:
+    days = need.shape[0]
+    coverage = (matrix @ counts.reshape(-1).astype(float)).reshape(days, SLOTS_PER_DAY)
+    hours = np.array([shape.hours for shape in shapes])
+    return Cover(
+        counts=counts,
+        agent_hours=float((hours[:, None] * counts).sum()),
+        coverage=coverage,
+        shortfall=np.maximum(need - coverage, 0) * (need > EPSILON),
+        uncoverable=uncoverable,
+        **figures,
+    )
+
+
+def _caps(days, day_caps, week_cap):
+    day_caps = np.full(days, np.inf) if day_caps is None else np.asarray(day_caps, dtype=float)
+    return day_caps, (np.inf if week_cap is None else float(week_cap))
+
+
+def solve_cover(
+    need,
+    shapes: list[ShiftShape],
+    *,
+    day_caps=None,
+    week_cap=None,
+    time_limit: float = TIME_LIMIT_SECONDS,
+) -> Cover:
+    """The fewest agent-hours of shifts covering `need` ((days, SLOTS_PER_DAY) agents)
+    with at most day_caps[d] shifts on day d and week_cap in the week.
+
+    x[t, d] (integer) agents start shape t on day d; per slot, the agents it gives plus a
+    shortfall s >= need. Shortfall costs more per agent-slot than the longest shift, so
+    the program covers every slot it can; it is there so that a team too small for its
+    need still gets the best schedule its agents allow, with what stays short named.
+    Slots no shape reaches are left out and reported as uncoverable. When some need stays
+    short, a second solve fixes the shortfall at that amount and minimises hours alone, so
+    the lower bound is one on agent-hours (HiGHS's dual bound)."""
+    started = time.perf_counter()
+    need = np.asarray(need, dtype=float)
+    days = need.shape[0]
+    matrix = coverage_matrix(shapes, days)
+    reach = np.asarray(matrix.sum(axis=1)).reshape(days, SLOTS_PER_DAY) > 0
+    uncoverable = (need > EPSILON) & ~reach
+    rows = np.flatnonzero(((need > EPSILON) & reach).reshape(-1))
+    columns = len(shapes) * days
+    notes = []
+    if uncoverable.any():
+        hours = need[uncoverable].sum() * SLOT_MINUTES / 60
+        notes.append(
+            f"{int(uncoverable.sum())} intervals ({hours:.1f} agent-hours of need) lie "
+            "outside every shift template: add a template that covers them."
+        )
+    if not rows.size or not columns:
+        counts = np.zeros((len(shapes), days), dtype=int)
+        figures = {"lower_bound_hours": 0.0, "gap": 0.0, "status": "nothing to cover"}
+        return _cover(shapes, counts, need, matrix, uncoverable, notes=notes,
+                      seconds=time.perf_counter() - started, **figures)  # fmt: skip
+    day_caps, week_cap = _caps(days, day_caps, week_cap)
+    hours = np.repeat([shape.hours for shape in shapes], days)
+    penalty = 2 * hours.max()
+    column_day = np.tile(np.arange(days), len(shapes))
+    covering = matrix[rows]
+    shortfall_part = sparse.identity(rows.size, format="csc")
+    starts_by_day = sparse.csc_array(
+        (np.ones(columns), (column_day, np.arange(columns))), shape=(days, columns)
+    )
+    # Constraint rows: coverage per slot, shifts per day, shifts in the week.
+    coverage = LinearConstraint(
+        sparse.hstack([covering, shortfall_part]), lb=need.reshape(-1)[rows]
+    )
+    per_day = LinearConstraint(
+        sparse.hstack([starts_by_day, sparse.csc_array((days, rows.size))]), ub=day_caps
+    )
+    per_week = LinearConstraint(
+        np.concatenate([np.ones(columns), np.zeros(rows.size)])[None, :], ub=week_cap
+    )
+    upper = np.concatenate([day_caps[column_day], need.reshape(-1)[rows]])
+    bounds = Bounds(np.zeros(columns + rows.size), upper)
+    integrality = np.concatenate([np.ones(columns), np.zeros(rows.size)])
+    options = {"time_limit": time_limit, "disp": False}
+    constraints = [coverage, per_day, per_week]
+    objective = np.concatenate([hours, np.full(rows.size, penalty)])
+    result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints,
+                  options=options)  # fmt: skip
+    if result.x is None:
+        raise RuntimeError(f"The schedule solver found no schedule: {result.message}")
+    short = result.x[columns:].sum()
+    bound, status = result.mip_dual_bound, result.message
+    if short > EPSILON:
+        # Hours alone, with the shortfall held at what the first solve left.
+        remaining = max(time_limit - (time.perf_counter() - started), 1.0)
+        hold = LinearConstraint(np.concatenate([np.zeros(columns), np.ones(rows.size)])[None, :],
+                                ub=short + EPSILON)  # fmt: skip
+        second = milp(
+            np.concatenate([hours, np.zeros(rows.size)]),
+            integrality=integrality,
+            bounds=bounds,
+            constraints=[*constraints, hold],
+            options={**options, "time_limit": remaining},
+        )
+        if second.x is not None:
+            result, bound, status = second, second.mip_dual_bound, second.message
+    counts = np.rint(result.x[:columns]).astype(int).reshape(len(shapes), days)
+    cover = _cover(shapes, counts, need, matrix, uncoverable, status=status, notes=notes,
+                   seconds=time.perf_counter() - started)  # fmt: skip
+    cover.lower_bound_hours = min(float(bound), cover.agent_hours) if bound is not None else None
+    if cover.lower_bound_hours is not None and cover.agent_hours > 0:
+        cover.gap = (cover.agent_hours - cover.lower_bound_hours) / cover.agent_hours
+    if cover.shortfall.sum() > EPSILON:
+        cover.notes.append(
+            f"{cover.shortfall_hours:.1f} agent-hours of need stay short: the team's "
+            "available agents (a shift a day, "
+            f"{MAX_SHIFTS_PER_WEEK} a week each) cannot cover more."
+        )
+    return cover
+
+
+def greedy_cover(need, shapes: list[ShiftShape], *, day_caps=None, week_cap=None) -> Cover:
+    """The textbook heuristic to compare the program with: repeatedly add the shift that
+    covers the most still-uncovered need per paid hour, until nothing more is covered."""
+    started = time.perf_counter()
+    need = np.asarray(need, dtype=float)
+    days = need.shape[0]
+    matrix = coverage_matrix(shapes, days).toarray()
+    reach = matrix.sum(axis=1).reshape(days, SLOTS_PER_DAY) > 0
+    day_caps, week_cap = _caps(days, day_caps, week_cap)
+    hours = np.repeat([shape.hours for shape in shapes], days)
+    column_day = np.tile(np.arange(days), len(shapes))
+    counts = np.zeros(matrix.shape[1], dtype=int)
+    residual = need.reshape(-1).copy()
+    while counts.sum() < week_cap:
+        gain = np.minimum(matrix, np.maximum(residual, 0)[:, None]).sum(axis=0) / hours
+        used = np.bincount(column_day, weights=counts, minlength=days)
+        gain[used[column_day] >= day_caps[column_day]] = 0
+        best = int(np.argmax(gain))
+        if gain[best] <= EPSILON:
+            break
+        counts[best] += 1
+        residual -= matrix[:, best]
+    counts = counts.reshape(len(shapes), days)
+    uncoverable = (need > EPSILON) & ~reach
+    return _cover(shapes, counts, need, sparse.csc_array(matrix), uncoverable, status="greedy",
+                  seconds=time.perf_counter() - started)  # fmt: skip
+
+
+def rest_conflicts(shapes: list[ShiftShape], days: int) -> list[tuple[int, int]]:
+    """Pairs of columns (shape t on day d, shape u on day d + 1) one agent cannot both
+    work: fewer than MIN_REST_HOURS between the first's end and the second's start."""
+    pairs = []
+    for first_index, first in enumerate(shapes):
+        for second_index, second in enumerate(shapes):
+            rest = 24 * 60 + second.start_minute - (first.start_minute + first.minutes)
+            if rest < MIN_REST_HOURS * 60:
+                pairs += [(first_index * days + day, second_index * days + day + 1)
+                          for day in range(days - 1)]  # fmt: skip
+    return pairs
+
+
+@dataclass
+class Assignment:
+    """Who works which shift: (agent index, shape index, day) triples, and the shifts no
+    agent was free for (counts per shape and day)."""
+
+    assigned: list[tuple[int, int, int]]
+    open_counts: np.ndarray
+    seconds: float
+    status: str
+
+
+def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assignment:
+    """Give the shifts of `counts` (shapes x days) to agents: allowed[a, t, d] says agent a
+    may work shape t on day d (no time off, no shift of theirs that day, rest kept to
+    their existing shifts), capacity[a] how many more shifts they may work this week.
+
+    A small integer program: y[a, t, d] binary; at most one shift a day per agent, at most
+    counts[t, d] agents per shift, at most capacity[a] shifts per agent, never two shifts
+    on consecutive days closer than MIN_REST_HOURS. It first fills as many shifts as it
+    can, then evens out the load (the busiest agent works as few shifts as possible).
+    The rest stay open."""
+    started = time.perf_counter()
+    counts = np.asarray(counts, dtype=int)
+    allowed = np.asarray(allowed, dtype=bool) & (counts[None, :, :] > 0)
+    shape_count, days = counts.shape
+    agent_index, shape_index, day_index = np.nonzero(allowed)
+    pairs = agent_index.size
+    if not pairs:
+        return Assignment([], counts.copy(), time.perf_counter() - started, "no agent free")
+    column = shape_index * days + day_index
+    agents = allowed.shape[0]
+    variables = pairs + 1  # the y's and the largest load z
+    ids = np.arange(pairs)
+    blocks, upper = [], []
+
+    def block(row_of_pair, row_count, ub, with_z=None):
+        matrix = sparse.csr_array(
+            (np.ones(pairs), (row_of_pair, ids)), shape=(row_count, variables)
+        )
+        if with_z is not None:
+            matrix = matrix + sparse.csr_array(
+                (np.full(row_count, with_z), (np.arange(row_count), np.full(row_count, pairs))),
+                shape=(row_count, variables),
+            )
+        blocks.append(matrix)
+        upper.append(ub)
+
+    block(agent_index * days + day_index, agents * days, np.ones(agents * days))
+    block(column, shape_count * days, counts.reshape(-1).astype(float))
+    block(agent_index, agents, np.asarray(capacity, dtype=float))
+    block(agent_index, agents, np.zeros(agents), with_z=-1.0)  # load - z <= 0
+    position = {(a, c): i for i, (a, c) in enumerate(zip(agent_index, column, strict=True))}
+    conflict_rows, conflict_cols = [], []
+    for first, second in rest_conflicts(shapes, days):
+        for agent in range(agents):
+            if (agent, first) in position and (agent, second) in position:
+                row = len(conflict_rows) // 2
+                conflict_rows += [row, row]
+                conflict_cols += [position[(agent, first)], position[(agent, second)]]
+    if conflict_rows:
+        count = conflict_rows[-1] + 1
+        blocks.append(sparse.csr_array((np.ones(len(conflict_rows)), (conflict_rows, conflict_cols)),
+                                       shape=(count, variables)))  # fmt: skip
+        upper.append(np.ones(count))
+    # Every filled shift outweighs any change of the largest load.
+    objective = np.concatenate([np.full(pairs, -(days + 1.0)), [1.0]])
+    result = milp(
+        objective,
+        integrality=np.concatenate([np.ones(pairs), [1]]),
+        bounds=Bounds(np.zeros(variables), np.concatenate([np.ones(pairs), [days]])),
+        constraints=[LinearConstraint(sparse.vstack(blocks), ub=np.concatenate(upper))],
+        options={"time_limit": TIME_LIMIT_SECONDS, "disp": False},
+    )
+    if result.x is None:
+        raise RuntimeError(f"The assignment found no answer: {result.message}")
+    chosen = np.rint(result.x[:pairs]).astype(bool)
+    assigned = list(zip(agent_index[chosen].tolist(), shape_index[chosen].tolist(),
+                        day_index[chosen].tolist(), strict=True))  # fmt: skip
+    filled = np.zeros_like(counts)
+    np.add.at(filled, (shape_index[chosen], day_index[chosen]), 1)
+    return Assignment(assigned, counts - filled, time.perf_counter() - started, result.message)
