@@ -159,6 +159,7 @@ def component_aggregates(window: timedelta | None = None, within: Q | None = Non
         "short_abandoned": _count(rule["short_abandoned"]),
         "callbacks": _count(rule["callback"]),
         "wait_answered_sum": _total(rule["answered"], WAIT_TO_ANSWER),
+        "wait_abandoned_sum": _total(rule["abandoned"], WAIT_TO_END),
         "wait_max": Max(WAIT_TO_ANSWER, filter=rule["answered"]),
         "handled": _count(rule["handled"]),
         "talk_sum": _total(rule["handled"], "talk_seconds"),

@@ -18,6 +18,7 @@ CONTACT_COMPONENTS = (
     "short_abandoned",
     "callbacks",
     "wait_answered_sum",
+    "wait_abandoned_sum",
     "wait_max",
     "handled",
     "talk_sum",

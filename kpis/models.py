@@ -20,6 +20,9 @@ class ContactComponents(models.Model):
     short_abandoned = models.IntegerField(default=0)
     callbacks = models.IntegerField(default=0)
     wait_answered_sum = models.FloatField(default=0)
+    # The abandoned contacts' waits (arrival to hang-up): with wait_answered_sum, the
+    # time all offered contacts spent waiting, from which patience is estimated.
+    wait_abandoned_sum = models.FloatField(default=0)
     wait_max = models.FloatField(null=True)
     handled = models.IntegerField(default=0)
     talk_sum = models.FloatField(default=0)
@@ -153,6 +156,9 @@ class RollupState(models.Model):
     time_zone = models.CharField(max_length=64, blank=True)
     repeat_window_days = models.FloatField(null=True, blank=True)
     state_cap_hours = models.FloatField(null=True, blank=True)
+    # The components the rollup tables hold (kpis.rerolls.components_fingerprint): a new
+    # component is filled for past days by the same one re-roll of every day.
+    components = models.CharField(max_length=64, blank=True)
     settings_recorded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):

@@ -1,8 +1,9 @@
 """Re-rolling past days when something they were rolled with changes.
 
 A rollup bakes in a queue's thresholds (answered in service level, short abandon), the
-local day of `TIME_ZONE`, the FCR repeat window (`KPI_REPEAT_WINDOW_DAYS`) and the state
-cap (`KPI_STATE_CAP_HOURS`). Changing one leaves the days rolled before it stale, so the
+local day of `TIME_ZONE`, the FCR repeat window (`KPI_REPEAT_WINDOW_DAYS`), the state
+cap (`KPI_STATE_CAP_HOURS`) and the components it stores (a component added to the
+registry is empty on the days rolled before it). Changing one leaves the days rolled before it stale, so the
 change queues a RollupJob, which a Celery task (kpis.tasks.run_rollup_job) rolls in batches
 with progress, while the pages say so in a banner:
 
@@ -15,6 +16,7 @@ is simply run on from its last finished batch; a job is claimed with a condition
 so two workers never run the same job side by side.
 """
 
+import hashlib
 import logging
 import time
 import uuid
@@ -30,6 +32,7 @@ from core.jobs import JobStatus
 from interactions.outcomes import repeat_window
 from interactions.signals import thresholds_phrase
 from kpis import rollup
+from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
 from kpis.models import (
     AgentDay,
     ContactDay,
@@ -60,10 +63,18 @@ SETTING_NAMES = {
     "time_zone": "TIME_ZONE",
     "repeat_window_days": "KPI_REPEAT_WINDOW_DAYS",
     "state_cap_hours": "KPI_STATE_CAP_HOURS",
+    "components": "the rollups' components",
 }
 
 
 # Settings -------------------------------------------------------------------------------
+
+
+def components_fingerprint() -> str:
+    """A short digest of the component columns a rollup fills now (the registry's): it
+    changes when a component is added, so the days rolled before are rolled again."""
+    names = ",".join((*CONTACT_COMPONENTS, *STATE_COMPONENTS))
+    return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
 def current_settings() -> dict:
@@ -72,6 +83,7 @@ def current_settings() -> dict:
         "time_zone": settings.TIME_ZONE,
         "repeat_window_days": repeat_window() / timedelta(days=1),
         "state_cap_hours": rollup.state_cap() / timedelta(hours=1),
+        "components": components_fingerprint(),
     }
 
 
@@ -96,7 +108,10 @@ def describe_change(old: dict, new: dict) -> str:
         return f"{value:g}" if isinstance(value, float) else str(value)
 
     changes = [
-        f"{setting} changed from {shown(old[name])} to {shown(new[name])}"
+        # A digest says nothing to a reader: the components are only said to have changed.
+        f"{setting} changed"
+        if name == "components"
+        else f"{setting} changed from {shown(old[name])} to {shown(new[name])}"
         for name, setting in SETTING_NAMES.items()
         if old[name] != new[name]
     ]
