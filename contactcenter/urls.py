@@ -12,6 +12,7 @@ from forecasting.api import ForecastsView
 from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
 from scheduling.api import SchedulesView
+from staffing.calculate import CalculateView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("queues", QueueViewSet, basename="queue")
@@ -27,6 +28,7 @@ api_v1 = [
     path("targets/status/", TargetStatusView.as_view(), name="target-status"),
     path("schedules/", SchedulesView.as_view(), name="schedules"),
     path("forecasts/", ForecastsView.as_view(), name="forecasts"),
+    path("staffing/calculate/", CalculateView.as_view(), name="staffing-calculate"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

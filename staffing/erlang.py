@@ -57,12 +57,15 @@ def _inverse_erlang_b(servers: np.ndarray, traffic: np.ndarray) -> np.ndarray:
     reads inf as "no wait". One pass over k serves every element (each keeps the value
     at its own server count). Traffic must be positive."""
     servers, traffic = np.broadcast_arrays(servers, traffic)
-    inverse = np.ones(servers.shape)
+    # Once the running value is inf it stays inf: those still climbing keep that.
+    inverse = np.where(servers == 0, 1.0, np.inf)
     running = np.ones(servers.shape)
     with np.errstate(over="ignore"):
         for k in range(1, int(servers.max(initial=0)) + 1):
             running = 1.0 + running * (k / traffic)
             np.copyto(inverse, running, where=servers == k)
+            if k % 64 == 0 and np.all(np.isinf(running) | (servers <= k)):
+                break  # a hundred thousand agents for ten Erlangs is quick too
     return inverse
 
 
