@@ -366,3 +366,15 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
     filled = np.zeros_like(counts)
     np.add.at(filled, (shape_index[chosen], day_index[chosen]), 1)
     return Assignment(assigned, counts - filled, time.perf_counter() - started, result.message)
+
+
+def coverage_of(placements, days: int) -> np.ndarray:
+    """(days, SLOTS_PER_DAY) productive agents of shifts placed as (day, shape) pairs,
+    each shape starting at its own start_minute (a proposal after edits)."""
+    coverage = np.zeros(days * SLOTS_PER_DAY)
+    for day, shape in placements:
+        profile = shape.profile()
+        slots = day * SLOTS_PER_DAY + shape.start_minute // SLOT_MINUTES + np.arange(profile.size)
+        kept = (slots >= 0) & (slots < coverage.size)
+        np.add.at(coverage, slots[kept], profile[kept])
+    return coverage.reshape(days, SLOTS_PER_DAY)
