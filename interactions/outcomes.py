@@ -34,7 +34,8 @@ class Seconds(Func):
         (start_sql, start_params), (end_sql, end_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        return template % {"start": start_sql, "end": end_sql}, (*start_params, *end_params)
+        # Both templates name the end first: its parameters come first.
+        return template % {"start": start_sql, "end": end_sql}, (*end_params, *start_params)
 
 
 def repeat_window() -> timedelta:
