@@ -16,7 +16,7 @@ occupancy is the share of slots in use.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammainc, gammaln, hyp1f1, roots_legendre
+from scipy.special import gammainc, gammaln, hyp1f1, pdtr, roots_legendre
 
 MODELS = ("erlang_c", "erlang_a")
 
@@ -50,23 +50,45 @@ def _check_model(model: str, patience_seconds) -> None:
         raise ValueError("Erlang A needs patience_seconds.")
 
 
-def _inverse_erlang_b(servers: np.ndarray, traffic: np.ndarray) -> np.ndarray:
+def _inverse_erlang_b_at_mode(traffic):
+    """Where the Erlang B recursion may start for a stable queue: k0 = floor(A) servers,
+    with 1/B(k0) = P(N <= k0) / P(N = k0) for N ~ Poisson(A), in logs. At the mode
+    neither underflows (P(N = k0) >= about 1 / sqrt(2 pi A)), so this is exact to
+    rounding, and the recursion upward from it is stable (each step damps an error)."""
+    start = np.floor(traffic)
+    log_pmf = start * np.log(traffic) - traffic - gammaln(start + 1.0)
+    return start, np.exp(np.log(pdtr(start, traffic)) - log_pmf)
+
+
+def _inverse_erlang_b(servers, traffic, start=0.0, seed=1.0) -> np.ndarray:
     """1 / B(servers, traffic) by the Erlang B recursion, B(k) = A B(k-1) / (k + A B(k-1)),
-    written for its inverse: 1/B(k) = 1 + (k / A) / B(k-1). No factorials, so 10,000
-    Erlangs is fine; where B underflows its inverse is inf, and every formula below
-    reads inf as "no wait". One pass over k serves every element (each keeps the value
-    at its own server count). Traffic must be positive."""
-    servers, traffic = np.broadcast_arrays(servers, traffic)
-    # Once the running value is inf it stays inf: those still climbing keep that.
-    inverse = np.where(servers == 0, 1.0, np.inf)
-    running = np.ones(servers.shape)
+    written for its inverse: 1/B(k) = 1 + (k / A) / B(k-1), from 1/B(start) = seed
+    (B(0) = 1 by default). No factorials, so 10,000 Erlangs is fine; where B underflows
+    its inverse is inf, and every formula below reads inf as "no wait". One pass serves
+    every element: sorted by the steps it needs, each keeps its value and drops out."""
+    servers, traffic, start, seed = np.broadcast_arrays(servers, traffic, start, seed)
+    steps = (servers - start).ravel().astype(np.int64)
+    order = np.argsort(steps, kind="stable")
+    steps = steps[order]
+    rate = 1.0 / traffic.ravel()[order]
+    count = start.ravel()[order].astype(float)
+    running = seed.ravel()[order].astype(float)
+    inverse = running.copy()
+    first = int(np.searchsorted(steps, 1))  # no steps: the seed itself
     with np.errstate(over="ignore"):
-        for k in range(1, int(servers.max(initial=0)) + 1):
-            running = 1.0 + running * (k / traffic)
-            np.copyto(inverse, running, where=servers == k)
-            if k % 64 == 0 and np.all(np.isinf(running) | (servers <= k)):
-                break  # a hundred thousand agents for ten Erlangs is quick too
-    return inverse
+        for step in range(1, int(steps[-1]) + 1 if steps.size else 1):
+            tail = running[first:]
+            tail *= rate[first:] * (count[first:] + step)
+            tail += 1.0
+            if np.isinf(tail).all():  # inf stays inf: the rest are all inf
+                inverse[first:] = np.inf
+                break
+            end = int(np.searchsorted(steps, step, side="right"))
+            inverse[first:end] = running[first:end]
+            first = end
+    result = np.empty(steps.size)
+    result[order] = inverse
+    return result.reshape(servers.shape)
 
 
 def _erlang_c(servers, traffic, aht, answer, inverse_b):
@@ -203,9 +225,12 @@ def evaluate(
     abandon = np.zeros(shape) if model == "erlang_a" else None
 
     traffic = contacts[busy] * aht[busy] / interval[busy]
-    inverse_b = _inverse_erlang_b(servers[busy], traffic)
     if model == "erlang_c":
         stable = servers[busy] > traffic
+        # Only stable queues need B: start each at its mode (the unstable ones at n).
+        start, seed = _inverse_erlang_b_at_mode(traffic)
+        start = np.where(stable, start, servers[busy])
+        inverse_b = _inverse_erlang_b(servers[busy], traffic, start, seed)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             values = _erlang_c(servers[busy], traffic, aht[busy], answer[busy], inverse_b)
             for out, value, unstable in zip(
@@ -216,6 +241,7 @@ def evaluate(
             ):
                 out[busy] = np.where(stable, value, unstable)
     else:
+        inverse_b = _inverse_erlang_b(servers[busy], traffic)
         values = _erlang_a(
             servers[busy],
             contacts[busy],
@@ -232,26 +258,35 @@ def evaluate(
     return Performance(service_level, waiting, asa, occupancy, abandon)
 
 
-def _erlang_c_servers_needed(traffic, aht, answer, target, max_occupancy):
+def _erlang_c_servers_needed(traffic, aht, answer, target, max_occupancy, block=8):
     """The least server count s > A with Erlang C's service level >= target and A / s <=
-    max_occupancy, for flat arrays of positive traffic: one upward pass of the Erlang B
-    recursion for all of them at once, each stopping at its own answer."""
+    max_occupancy, for flat arrays of positive traffic: the Erlang B recursion from each
+    queue's mode upward, `block` server counts at a time checked as one array; an
+    element leaves the pass at its answer."""
     needed = np.zeros(traffic.shape, dtype=np.int64)
-    if traffic.size == 0:
-        return needed
-    inverse = np.ones(traffic.shape)
-    open_ = np.ones(traffic.shape, dtype=bool)
-    k = 0
+    open_ = np.arange(traffic.size)
+    start, inverse = _inverse_erlang_b_at_mode(traffic)
+    rows = np.empty((block, traffic.size))
+    offsets = np.arange(1, block + 1, dtype=float)[:, None]
+    step = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        while open_.any():
-            k += 1
-            inverse = 1.0 + inverse * (k / traffic)
-            stable = k > traffic
-            service_level = _erlang_c(k, traffic, aht, answer, inverse)[0]
-            enough = stable & (service_level >= target) & (traffic / k <= max_occupancy)
-            found = open_ & enough
-            needed[found] = k
-            open_ &= ~found
+        while open_.size:
+            load, rate = traffic[open_], 1.0 / traffic[open_]
+            counts = start[open_] + step + offsets
+            for row in range(block):
+                inverse = 1.0 + inverse * (rate * counts[row])
+                rows[row, : open_.size] = inverse
+            slack = counts - load
+            waiting = counts / (slack * rows[:, : open_.size] + load)
+            late = waiting * np.exp(-slack * (answer[open_] / aht[open_]))
+            enough = (slack > 0) & (late <= 1.0 - target[open_])
+            enough &= load <= max_occupancy[open_] * counts
+            found = enough.any(axis=0)
+            needed[open_[found]] = (start[open_] + step + 1)[found] + enough[:, found].argmax(
+                axis=0
+            )
+            open_, inverse = open_[~found], inverse[~found]
+            step += block
     return needed
 
 
