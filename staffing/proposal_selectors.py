@@ -1,0 +1,212 @@
+"""Reads of schedule proposals: a draft on a week grid beside the team's schedule, and
+its coverage per interval (required, scheduled before, proposed, after)."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from agents.models import Agent, Team
+from core.localtime import local_days
+from kpis import charts
+from scheduling import selectors as schedule_reads
+from scheduling.models import Shift, ShiftActivity, TimeOff, TimeOffStatus
+from staffing import services
+from staffing.models import ProposedShift, ScheduleProposal
+from staffing.proposals import SLOT_MINUTES, SLOTS_PER_DAY, ShiftShape, coverage_of
+
+
+def proposals_of(team: Team, week: date):
+    return ScheduleProposal.objects.filter(team=team, week=week).select_related(
+        "created_by", "decided_by"
+    )
+
+
+def proposed_shifts(proposal: ScheduleProposal) -> list[ProposedShift]:
+    return list(
+        proposal.shifts.select_related("agent", "template", "proposal").prefetch_related(
+            "template__activities"
+        )
+    )
+
+
+@dataclass
+class ProposedView:
+    proposed: ProposedShift
+    label: str
+    hours: float
+    segments: list[dict] = field(default_factory=list)
+    activities: str = ""
+
+
+def proposed_view(proposed: ProposedShift) -> ProposedView:
+    start, end = timezone.localtime(proposed.start), timezone.localtime(proposed.end)
+    length = (proposed.end - proposed.start).total_seconds()
+    spans = services.proposed_spans(proposed)
+    segments = [
+        {
+            "kind": span.kind,
+            "left": 100 * (span.start - proposed.start).total_seconds() / length,
+            "width": 100 * (span.end - span.start).total_seconds() / length,
+            "title": f"{span.kind} {timezone.localtime(span.start):%H:%M}"
+            f"–{timezone.localtime(span.end):%H:%M}",
+        }
+        for span in spans
+    ]
+    activities = "; ".join(
+        f"{span.kind} {timezone.localtime(span.start):%H:%M}-{timezone.localtime(span.end):%H:%M}"
+        for span in spans
+    )
+    return ProposedView(proposed, f"{start:%H:%M}–{end:%H:%M}", length / 3600, segments, activities)
+
+
+def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
+    """The week as the team's schedule lays it out: a row per agent (the team's active
+    agents and anyone the draft names), their shifts already scheduled and the proposed
+    ones in each day's cell, and a last row of open shifts."""
+    week = proposal.week
+    days = [week + timedelta(days=offset) for offset in range(7)]
+    start, end = local_days(week, 7)
+    named = {shift.agent_id for shift in shifts if shift.agent_id}
+    agents = list(
+        Agent.objects.filter(Q(team=proposal.team, active=True) | Q(pk__in=named)).order_by(
+            "display_name", "login"
+        )
+    )
+    existing = (
+        Shift.objects.filter(agent__in=agents, start__gte=start, start__lt=end)
+        .select_related("agent", "team")
+        .prefetch_related(Prefetch("activities", queryset=ShiftActivity.objects.order_by("start")))
+    )
+    cells: dict[tuple, dict] = {}
+
+    def cell(agent_id, day):
+        return cells.setdefault((agent_id, day), {"scheduled": [], "proposed": [], "time_off": []})
+
+    for shift in existing:
+        cell(shift.agent_id, timezone.localtime(shift.start).date())["scheduled"].append(
+            schedule_reads.shift_view(shift)
+        )
+    for proposed in shifts:
+        cell(proposed.agent_id, timezone.localtime(proposed.start).date())["proposed"].append(
+            proposed_view(proposed)
+        )
+    away = TimeOff.objects.filter(
+        agent__in=agents, status=TimeOffStatus.APPROVED, start__lt=end, end__gt=start
+    )
+    for off in away:
+        for day in days:
+            first, last = local_days(day)
+            if off.start < last and off.end > first:
+                cell(off.agent_id, day)["time_off"].append(off)
+    rows = []
+    for agent in [*agents, None]:
+        row_cells = [{"day": day, **cell(agent.pk if agent else None, day)} for day in days]
+        proposed_hours = sum(v.hours for c in row_cells for v in c["proposed"])
+        scheduled_hours = sum(v.hours for c in row_cells for v in c["scheduled"])
+        if agent is None and not proposed_hours:
+            continue
+        rows.append({"agent": agent, "cells": row_cells, "proposed_hours": proposed_hours,
+                     "scheduled_hours": scheduled_hours})  # fmt: skip
+    totals = [
+        {"day": day, "shifts": sum(len(row["cells"][i]["proposed"]) for row in rows),
+         "hours": sum(v.hours for row in rows for v in row["cells"][i]["proposed"])}
+        for i, day in enumerate(days)
+    ]  # fmt: skip
+    return {"days": days, "rows": rows, "totals": totals}
+
+
+def _shape(proposed: ProposedShift) -> ShiftShape:
+    """The proposed shift as it stands (after edits) for coverage: its local start, its
+    length, its activities where they fall."""
+    start = timezone.localtime(proposed.start)
+    spans = services.proposed_spans(proposed)
+    return ShiftShape(
+        key=proposed.template_id or 0,
+        name="",
+        start_minute=start.hour * 60 + start.minute,
+        minutes=int((proposed.end - proposed.start).total_seconds() // 60),
+        away=tuple(
+            (
+                int((span.start - proposed.start).total_seconds() // 60),
+                int((span.end - span.start).total_seconds() // 60),
+            )
+            for span in spans
+        ),  # fmt: skip
+    )
+
+
+def coverage(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
+    """Per local interval of the week: the requirement the proposal was made for, the
+    agents the team had scheduled then, those the draft adds (as it stands now), and the
+    sum; the totals in agent-hours (a quarter hour of one agent is 0.25)."""
+    summary = proposal.summary
+    required = np.asarray(summary.get("required") or np.zeros((7, SLOTS_PER_DAY)), dtype=float)
+    before = np.asarray(summary.get("scheduled_before") or np.zeros_like(required), dtype=float)
+    placements = [
+        ((timezone.localtime(shift.start).date() - proposal.week).days, _shape(shift))
+        for shift in shifts
+    ]
+    added = coverage_of(placements, 7)
+    after = before + added
+    hours = SLOT_MINUTES / 60
+    totals = {
+        "required": required.sum() * hours,
+        "before": before.sum() * hours,
+        "proposed": added.sum() * hours,
+        "short_before": np.maximum(required - before, 0).sum() * hours,
+        "short_after": np.maximum(required - after, 0).sum() * hours,
+        "over_after": np.maximum(after - required, 0).sum() * hours,
+    }
+    week_start = local_days(proposal.week)[0]
+    starts = [
+        week_start.replace(tzinfo=None) + timedelta(days=day, minutes=slot * SLOT_MINUTES)
+        for day in range(7)
+        for slot in range(SLOTS_PER_DAY)
+    ]
+    flat = {"required": required.reshape(-1), "before": before.reshape(-1),
+            "proposed": added.reshape(-1), "after": after.reshape(-1)}  # fmt: skip
+    rows = [
+        {"start": start, **{key: float(values[i]) for key, values in flat.items()},
+         "gap": float(flat["after"][i] - flat["required"][i])}
+        for i, start in enumerate(starts)
+    ]  # fmt: skip
+    return {"totals": totals, "rows": rows, "chart": _chart(starts, flat)}
+
+
+def _chart(starts, flat) -> dict:
+    labels = [start.isoformat() for start in starts]
+    series = [("Required", "required", charts.PALETTE[5], "hv", None),
+              ("Scheduled before", "before", charts.PALETTE[4], "hv", "dot"),
+              ("Scheduled + proposed", "after", charts.PALETTE[0], "hv", None)]  # fmt: skip
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x": labels,
+                "y": np.round(flat[key], 3).tolist(),
+                "line": {
+                    "color": colour,
+                    "shape": shape,
+                    "width": 2,
+                    **({"dash": dash} if dash else {}),
+                },
+            }
+            for name, key, colour, shape, dash in series
+        ],  # fmt: skip
+        "layout": {
+            "title": {"text": "Agents per 15 minutes", "font": {"size": 15}, "x": 0},
+            "font": {"family": charts.FONT, "size": 12},
+            "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "yaxis": {"title": {"text": "agents"}, "rangemode": "tozero", "gridcolor": "#e4e9f0"},
+            "xaxis": {"gridcolor": "#e4e9f0"},
+            "legend": {"orientation": "h", "y": -0.2},
+            "hovermode": "x unified",
+        },
+    }
