@@ -12,6 +12,7 @@ from forecasting.api import ForecastsView
 from interactions.api import AgentEventsView, ContactsView, QueueViewSet, SurveysView
 from kpis.api import KpisView, LiveView, TargetStatusView
 from scheduling.api import SchedulesView
+from staffing.api import StaffingView
 from staffing.calculate import CalculateView
 
 router = SimpleRouter(trailing_slash=True)
@@ -29,6 +30,7 @@ api_v1 = [
     path("schedules/", SchedulesView.as_view(), name="schedules"),
     path("forecasts/", ForecastsView.as_view(), name="forecasts"),
     path("staffing/calculate/", CalculateView.as_view(), name="staffing-calculate"),
+    path("staffing/", StaffingView.as_view(), name="staffing"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
