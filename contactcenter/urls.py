@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("agents.urls")),
     path("", include("scheduling.urls")),
     path("", include("forecasting.urls")),
+    path("", include("staffing.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ from agents.models import Agent, Team
 from core.localtime import local_days
 from kpis import charts
 from scheduling import selectors as schedule_reads
+from scheduling import services as schedules
 from scheduling.models import Shift, ShiftActivity, TimeOff, TimeOffStatus
 from staffing import services
 from staffing.models import ProposedShift, ScheduleProposal
@@ -53,7 +54,7 @@ def proposed_view(proposed: ProposedShift) -> ProposedView:
             "title": f"{span.kind} {timezone.localtime(span.start):%H:%M}"
             f"–{timezone.localtime(span.end):%H:%M}",
         }
-        for span in spans
+        for span in schedules.plan_activities(proposed.start, proposed.end, spans)
     ]
     activities = "; ".join(
         f"{span.kind} {timezone.localtime(span.start):%H:%M}-{timezone.localtime(span.end):%H:%M}"
