@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/kpis.py
 	$(BIN)/python bench/schedules.py
 	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/staffing.py
 	$(BIN)/python bench/proposal.py
 
 lint: install

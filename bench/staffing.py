@@ -27,7 +27,7 @@ from staffing.erlang import agents_needed, evaluate  # noqa: E402 (after the pat
 
 QUEUES, INTERVALS, INTERVAL_SECONDS = 20, 96, 900
 TARGET, ANSWER, MAX_OCCUPANCY, PATIENCE = 0.8, 20.0, 0.85, 120.0
-RUNS, PEER_RUNS = 15, 3
+RUNS, PEER_RUNS = 31, 7
 PEER_VENV = ROOT / "var" / "bench-peer-venv"
 
 # pyworkforce's ErlangC per case, timed in its own interpreter: transactions, AHT and

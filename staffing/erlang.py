@@ -30,6 +30,8 @@ _WINDOW_DROP = 60.0
 # Shrinkage and fractional heads are read to a millionth (the decimals a person types),
 # so 21 / (1 - 0.3) is 21,000,000 / 700,000 = 30 exactly.
 _MICRO = 1_000_000
+# From this traffic on, the Erlang B recursion starts at the mode (see below).
+_SEED_FROM = 32.0
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,16 @@ def _inverse_erlang_b_at_mode(traffic):
     """Where the Erlang B recursion may start for a stable queue: k0 = floor(A) servers,
     with 1/B(k0) = P(N <= k0) / P(N = k0) for N ~ Poisson(A), in logs. At the mode
     neither underflows (P(N = k0) >= about 1 / sqrt(2 pi A)), so this is exact to
-    rounding, and the recursion upward from it is stable (each step damps an error)."""
-    start = np.floor(traffic)
-    log_pmf = start * np.log(traffic) - traffic - gammaln(start + 1.0)
-    return start, np.exp(np.log(pdtr(start, traffic)) - log_pmf)
+    rounding, and the recursion upward from it is stable (each step damps an error).
+    Below _SEED_FROM Erlangs the few steps from B(0) = 1 cost less than the seed."""
+    traffic = np.asarray(traffic, float)
+    start, seed = np.zeros(traffic.shape), np.ones(traffic.shape)
+    large = traffic >= _SEED_FROM
+    load = traffic[large]
+    mode = np.floor(load)
+    log_pmf = mode * np.log(load) - load - gammaln(mode + 1.0)
+    start[large], seed[large] = mode, np.exp(np.log(pdtr(mode, load)) - log_pmf)
+    return start, seed
 
 
 def _inverse_erlang_b(servers, traffic, start=0.0, seed=1.0) -> np.ndarray:
@@ -227,7 +235,7 @@ def evaluate(
     traffic = contacts[busy] * aht[busy] / interval[busy]
     if model == "erlang_c":
         stable = servers[busy] > traffic
-        # Only stable queues need B: start each at its mode (the unstable ones at n).
+        # Only stable queues need B: start each at or below its mode (the unstable at n).
         start, seed = _inverse_erlang_b_at_mode(traffic)
         start = np.where(stable, start, servers[busy])
         inverse_b = _inverse_erlang_b(servers[busy], traffic, start, seed)
