@@ -2,11 +2,23 @@
 cover, the assignment to agents, the services (propose, edit, apply, reject) on the real
 database and schedule rules, and the pages' access."""
 
+from datetime import date, time, timedelta
+
 import numpy as np
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
 
-from staffing import proposals
+from agents.models import Skill
+from core.localtime import at_local, local_days
+from forecasting.models import Forecast
+from scheduling import services as schedules
+from scheduling.models import Shift, ShiftTemplate, ShiftTemplateActivity, TimeOff
+from staffing import proposal_selectors, proposals, services
+from staffing.models import ProposalStatus, ProposedShift, ScheduleProposal
 from staffing.proposals import SLOTS_PER_DAY, ShiftShape
+from tests.factories import AgentFactory, AgentSkillFactory, QueueFactory
 
 BREAKS = ((105, 15), (210, 30), (360, 15))  # the demo templates' activities
 EARLY = ShiftShape(1, "Early", 7 * 60, 510, BREAKS)
@@ -161,3 +173,282 @@ class TestAssignShifts:
         result = proposals.assign_shifts(counts, np.ones((5, 1, 5), bool), np.full(5, 5), [EARLY])
         loads = np.bincount([agent for agent, *_ in result.assigned], minlength=5)
         assert loads.tolist() == [4, 4, 4, 4, 4]
+
+
+def test_coverage_of_placed_shifts_matches_the_solvers_matrix():
+    shapes = demo_shapes()
+    cover = proposals.solve_cover(hand_made_need(), shapes)
+    placements = [(day, shapes[t]) for t, day in np.argwhere(cover.counts)
+                  for _ in range(cover.counts[t, day])]  # fmt: skip
+    np.testing.assert_allclose(proposals.coverage_of(placements, 7), cover.coverage)
+
+
+# --- the services and pages, on the real database ----------------------------------------
+
+WEEK = date(2026, 3, 9)  # a Monday
+
+
+@pytest.fixture
+def templates(db):
+    """The demo's three templates."""
+    made = []
+    for name, start in (("Early", time(7)), ("Day", time(9)), ("Late", time(11, 30))):
+        template = ShiftTemplate.objects.create(name=name, start_time=start, minutes=510)
+        ShiftTemplateActivity.objects.bulk_create(
+            ShiftTemplateActivity(template=template, kind=kind, offset_minutes=offset, minutes=m)
+            for kind, offset, m in (("break", 105, 15), ("lunch", 210, 30), ("break", 360, 15))
+        )
+        made.append(template)
+    return made
+
+
+@pytest.fixture
+def crew(team_a, agent_a):
+    """Team A: twenty active agents (agent_a among them)."""
+    return [agent_a, *AgentFactory.create_batch(19, team=team_a)]
+
+
+def draft(team, by, need=None, scheduled=None):
+    need = hand_made_need() if need is None else need
+    scheduled = np.zeros_like(need) if scheduled is None else scheduled
+    return services.propose_for(team=team, week=WEEK, required=need, scheduled=scheduled, by=by)
+
+
+def placed(proposal):
+    return list(proposal.shifts.select_related("agent", "template", "proposal"))
+
+
+class TestPropose:
+    def test_the_draft_covers_every_interval_with_named_agents(self, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        shifts = placed(proposal)
+        coverage = proposal_selectors.coverage(proposal, shifts)
+        assert coverage["totals"]["short_after"] == 0
+        assert all(row["after"] >= row["required"] for row in coverage["rows"])
+        assert proposal.status == ProposalStatus.DRAFT and proposal.created_by == supervisor_a
+        assert proposal.lower_bound_hours <= proposal.agent_hours
+        assert proposal.summary["greedy_hours"] >= proposal.agent_hours
+        assert proposal.agent_hours == pytest.approx(8.5 * len(shifts))
+        assert all(shift.agent is not None for shift in shifts)  # twenty agents are enough
+        days = [(s.agent_id, timezone.localtime(s.start).date()) for s in shifts]
+        assert len(days) == len(set(days))  # a shift a day
+        per_agent = np.bincount([s.agent_id for s in shifts])
+        assert per_agent.max() <= proposals.MAX_SHIFTS_PER_WEEK
+
+    def test_approved_time_off_and_existing_shifts_are_respected(
+        self, templates, crew, supervisor_a
+    ):
+        away, busy = crew[1], crew[2]
+        TimeOff.objects.create(agent=away, start=at_local(WEEK, time(0)),
+                               end=at_local(WEEK + timedelta(days=3), time(0)), status="approved")  # fmt: skip
+        schedules.shift_create(agent=busy, start=at_local(WEEK + timedelta(days=1), time(7)),
+                               end=at_local(WEEK + timedelta(days=1), time(15, 30)))  # fmt: skip
+        shifts = placed(draft(crew[0].team, supervisor_a))
+        assert not [
+            s
+            for s in shifts
+            if s.agent == away and s.start < at_local(WEEK + timedelta(days=3), time(0))
+        ]
+        assert not [
+            s
+            for s in shifts
+            if s.agent == busy and timezone.localtime(s.start).date() == WEEK + timedelta(days=1)
+        ]
+        # Everyone proposed passes the schedule's rules.
+        for shift in shifts:
+            assert schedules.shift_rule_errors(agent=shift.agent, start=shift.start, end=shift.end,
+                                               spans=services.proposed_spans(shift)) == []  # fmt: skip
+
+    def test_only_the_gap_is_proposed(self, templates, crew, supervisor_a):
+        need = hand_made_need()
+        scheduled = np.zeros_like(need)
+        scheduled[0] = need[0]  # Monday already covered by the schedule
+        shifts = placed(draft(crew[0].team, supervisor_a, need, scheduled))
+        assert shifts and not [s for s in shifts if timezone.localtime(s.start).date() == WEEK]
+
+    def test_too_few_agents_leave_open_shifts_or_shortfall_named(
+        self, templates, team_a, agent_a, supervisor_a
+    ):
+        proposal = draft(team_a, supervisor_a)
+        shifts = placed(proposal)
+        assert len(shifts) <= proposals.MAX_SHIFTS_PER_WEEK
+        assert proposal.summary["shortfall_hours"] > 0
+        assert any("stay short" in note for note in proposal.summary["notes"])
+
+    def test_a_new_draft_replaces_the_last(self, templates, crew, supervisor_a):
+        first = draft(crew[0].team, supervisor_a)
+        second = draft(crew[0].team, supervisor_a)
+        first.refresh_from_db()
+        assert first.status == ProposalStatus.REJECTED and second.status == ProposalStatus.DRAFT
+
+    def test_from_the_stored_forecast(self, templates, crew, supervisor_a):
+        """The real path: the team's queue's forecast, through staffing.selectors."""
+        skill = Skill.objects.create(name="billing")
+        queue = QueueFactory(name="Billing", required_skill=skill, service_level_seconds=20)
+        crew[0].team.queues.add(queue)
+        for agent in crew:
+            AgentSkillFactory(agent=agent, skill=skill)
+        begin, _ = local_days(WEEK, 7)
+        Forecast.objects.bulk_create(
+            Forecast(queue=queue, start=begin + timedelta(days=day, hours=hour, minutes=15 * q),
+                     contacts=20.0, aht_seconds=240.0, method="seasonal_naive")
+            for day in range(5) for hour in range(9, 17) for q in range(4)
+        )  # fmt: skip
+        proposal = services.propose(team=crew[0].team, week=WEEK, by=supervisor_a)
+        coverage = proposal_selectors.coverage(proposal, placed(proposal))
+        required = np.array(proposal.summary["required"])
+        assert required.max() > 0 and required[5:].sum() == 0
+        assert coverage["totals"]["short_after"] == 0
+        with pytest.raises(ValidationError, match="Nothing is required"):
+            services.propose(team=crew[0].team, week=WEEK + timedelta(days=7), by=supervisor_a)
+
+    def test_only_the_teams_supervisors_and_managers(self, templates, crew, supervisor_b, manager):
+        with pytest.raises(PermissionDenied):
+            draft(crew[0].team, supervisor_b)
+        assert draft(crew[0].team, manager).created_by == manager
+
+
+class TestEditApplyReject:
+    def test_apply_writes_the_shifts_through_the_schedule(self, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        count = proposal.shifts.count()
+        created = services.apply(proposal=proposal, by=supervisor_a)
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.APPLIED and proposal.decided_by == supervisor_a
+        assert len(created) == count == Shift.objects.filter(note=f"Proposal {proposal.pk}").count()
+        shift = Shift.objects.filter(note=f"Proposal {proposal.pk}").first()
+        kinds = list(shift.activities.values_list("kind", flat=True))
+        assert kinds == ["work", "break", "work", "lunch", "work", "break", "work"]
+        assert shift.history.first().history_user == supervisor_a
+        with pytest.raises(ValidationError, match="already applied"):
+            services.apply(proposal=proposal, by=supervisor_a)
+
+    def test_a_broken_rule_rejects_the_whole_apply(self, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        victim = proposal.shifts.filter(agent__isnull=False).first()
+        TimeOff.objects.create(agent=victim.agent, start=victim.start, end=victim.end,
+                               status="approved")  # fmt: skip
+        with pytest.raises(ValidationError) as error:
+            services.apply(proposal=proposal, by=supervisor_a)
+        assert any("approved time off" in text for text in error.value.messages)
+        assert Shift.objects.count() == 0
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.DRAFT
+
+    def test_edit_moves_checks_and_removes(self, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        shift = (
+            proposal.shifts.select_related("proposal", "template")
+            .filter(agent__isnull=False)
+            .first()
+        )
+        new_start = shift.start + timedelta(minutes=30)
+        services.proposed_shift_update(
+            proposed=shift, agent=shift.agent, start=new_start, by=supervisor_a
+        )
+        shift.refresh_from_db()
+        assert shift.start == new_start and shift.end - shift.start == timedelta(minutes=510)
+        # Another agent who already works that day is refused, with the reason.
+        same_day = proposal.shifts.exclude(pk=shift.pk).exclude(agent=shift.agent).filter(
+            start__date=shift.start.date()).exclude(agent__isnull=True).first()  # fmt: skip
+        if same_day is not None:
+            with pytest.raises(ValidationError, match="already proposed"):
+                services.proposed_shift_update(proposed=shift, agent=same_day.agent,
+                                               start=shift.start, by=supervisor_a)  # fmt: skip
+        services.proposed_shift_update(
+            proposed=shift, agent=None, start=shift.start, by=supervisor_a
+        )
+        assert ProposedShift.objects.get(pk=shift.pk).agent is None
+        services.proposed_shift_delete(proposed=shift, by=supervisor_a)
+        assert not ProposedShift.objects.filter(pk=shift.pk).exists()
+
+    def test_reject_leaves_the_schedule_alone(self, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        services.reject(proposal=proposal, by=supervisor_a)
+        assert ScheduleProposal.objects.get(pk=proposal.pk).status == ProposalStatus.REJECTED
+        assert Shift.objects.count() == 0
+        with pytest.raises(ValidationError):
+            services.apply(proposal=proposal, by=supervisor_a)
+
+
+class TestPages:
+    def test_the_draft_page_renders_its_grid_figures_and_coverage(
+        self, client, templates, crew, supervisor_a
+    ):
+        proposal = draft(crew[0].team, supervisor_a)
+        client.force_login(supervisor_a)
+        response = client.get(reverse("staffing-proposal", args=[proposal.pk]))
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert 'id="proposal-grid"' in body and 'id="trend-proposal-coverage"' in body
+        assert f"{proposal.agent_hours:.1f} h" in body
+        assert body.count('class="shift proposed-shift"') == proposal.shifts.count()
+        intervals = client.get(
+            reverse("staffing-proposal", args=[proposal.pk]) + "?export=intervals"
+        )
+        assert intervals.status_code == 200
+        assert (
+            len(b"".join(intervals.streaming_content).decode().strip().splitlines())
+            == 1 + 7 * SLOTS_PER_DAY
+        )
+        shifts_csv = client.get(reverse("staffing-proposal", args=[proposal.pk]) + "?export=shifts")
+        assert (
+            len(b"".join(shifts_csv.streaming_content).decode().strip().splitlines())
+            == 1 + proposal.shifts.count()
+        )
+
+    def test_propose_edit_and_apply_through_the_pages(self, client, templates, crew, supervisor_a):
+        proposal = draft(crew[0].team, supervisor_a)
+        client.force_login(supervisor_a)
+        listing = client.get(reverse("staffing-proposals"), {"team": crew[0].team.pk, "week": WEEK})
+        assert listing.status_code == 200 and b"Propose a schedule" in listing.content
+        shift = proposal.shifts.filter(agent__isnull=False).first()
+        edit_url = reverse("staffing-proposed-shift", args=[shift.pk])
+        assert client.get(edit_url).status_code == 200
+        local = timezone.localtime(shift.start)
+        response = client.post(
+            edit_url,
+            {"agent": shift.agent_id, "day": local.date() + timedelta(days=30), "start": "08:00"},
+        )
+        assert response.status_code == 400 and b"Choose a day of the week" in response.content
+        response = client.post(
+            edit_url, {"agent": shift.agent_id, "day": local.date(), "start": "08:00"}
+        )
+        assert response.status_code == 302
+        assert timezone.localtime(ProposedShift.objects.get(pk=shift.pk).start).time() == time(8)
+        response = client.post(reverse("staffing-proposal-apply", args=[proposal.pk]))
+        assert response.status_code == 302
+        assert (
+            Shift.objects.filter(note=f"Proposal {proposal.pk}").count() == proposal.shifts.count()
+        )
+
+    def test_no_forecast_is_a_message_not_an_empty_draft(
+        self, client, templates, crew, supervisor_a
+    ):
+        client.force_login(supervisor_a)
+        response = client.post(
+            reverse("staffing-proposal-new"), {"team": crew[0].team.pk, "week": WEEK}, follow=True
+        )
+        assert b"Nothing is required" in response.content
+        assert not ScheduleProposal.objects.exists()
+
+    def test_other_teams_supervisor_and_agents_are_refused(
+        self, client, templates, crew, supervisor_a, supervisor_b
+    ):
+        proposal = draft(crew[0].team, supervisor_a)
+        shift = proposal.shifts.first()
+        agent_user = crew[0].user
+        for user in (supervisor_b, agent_user):
+            client.force_login(user)
+            for url in (reverse("staffing-proposal", args=[proposal.pk]),
+                        reverse("staffing-proposed-shift", args=[shift.pk])):  # fmt: skip
+                assert client.get(url).status_code == 403
+            for url in (reverse("staffing-proposal-apply", args=[proposal.pk]),
+                        reverse("staffing-proposal-reject", args=[proposal.pk])):  # fmt: skip
+                assert client.post(url).status_code == 403
+            response = client.post(
+                reverse("staffing-proposal-new"), {"team": crew[0].team.pk, "week": WEEK}
+            )
+            assert response.status_code == 403
+        assert ScheduleProposal.objects.get(pk=proposal.pk).status == ProposalStatus.DRAFT
+        assert ScheduleProposal.objects.count() == 1
