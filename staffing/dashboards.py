@@ -409,7 +409,10 @@ def intervals_csv(starts: list, columns: dict, model: str):
     header = ["start", "contacts", "aht_seconds", "required_erlang_c", "required_erlang_a",
               f"heads_to_schedule_{model}", "scheduled", f"over_short_{model}",
               f"expected_service_level_{model}"]  # fmt: skip
-    values = [columns[name].tolist() for name in CSV_COLUMNS]
+    # NaN (no AHT or service level where nothing is expected) is an empty cell.
+    values = [
+        np.where(np.isnan(columns[name]), None, columns[name]).tolist() for name in CSV_COLUMNS
+    ]
     rows = ([start, *(column[k] for column in values)] for k, start in enumerate(starts))
     return header, rows
 
