@@ -13,6 +13,7 @@ from interactions.models import Queue
 from kpis import rollup
 from kpis.models import AlertRule, Target
 from scheduling.models import ShiftTemplate, ShiftTemplateActivity
+from staffing.models import QueueStaffing, ShrinkageSource, TeamStaffing
 
 ACCURACY_WEEKS = 3  # past weeks forecast as they would have been, to measure accuracy on
 
@@ -73,6 +74,7 @@ class Command(BaseCommand):
         self._targets(made["first_day"], made["last_day"])
         self._alert_rules()
         self._shift_templates()
+        self._staffing()
         # Numbers at once, before the first beat: roll every demo day up now.
         rolled_at = timezone.now()
         rollup.roll_up_days(
@@ -139,6 +141,29 @@ class Command(BaseCommand):
                 for kind, offset, minutes in (("break", 105, 15), ("lunch", 210, 30),
                                               ("break", 360, 15))
             )  # fmt: skip
+
+    def _staffing(self):
+        """How the demo plans its staff: chat agents take two chats at once; each team
+        has a configured shrinkage of 30-35 % and plans with it, but Digital plans with
+        the one measured from its schedules; no queue overrides patience, so the
+        estimates from the demo's own abandonment show."""
+        QueueStaffing.objects.bulk_create(
+            QueueStaffing(queue=queue, concurrency=2)
+            for queue in Queue.objects.filter(channel="chat")
+        )
+        configured = {"Care North": 0.32, "Care South": 0.32, "Sales": 0.30, "Digital": 0.35}
+        TeamStaffing.objects.bulk_create(
+            TeamStaffing(
+                team=team,
+                shrinkage=configured.get(team.name, 0.30),
+                plan_with=(
+                    ShrinkageSource.MEASURED
+                    if team.name == "Digital"
+                    else ShrinkageSource.CONFIGURED
+                ),
+            )
+            for team in Team.objects.all()
+        )
 
     def _targets(self, first_day, last_day):
         teams = {team.name: team for team in Team.objects.all()}
