@@ -484,7 +484,7 @@ def whatif_prefill(params, queues: list, today: date) -> tuple[Prefill | None, l
         target_service_level=100 * settings.target_service_level,
         target_answer_seconds=settings.answer_seconds,
         max_occupancy=100 * settings.max_occupancy,
-        patience_seconds=settings.patience_seconds,
+        patience_seconds=round(settings.patience_seconds, 1),
         concurrency=settings.concurrency,
         shrinkage=100 * shrinkage,
     )
