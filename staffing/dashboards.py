@@ -135,7 +135,11 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
     shrinkages = selectors.team_shrinkage(teams, *period)
     team_shrinkage = shrinkages[scope.team.pk].used if scope.team else None
     need = selectors.requirement(scope.queues, week, 7, shrinkage=team_shrinkage)
-    scheduled = selectors.scheduled_agents(scope.queues, week, 7, team=scope.team)
+    # The queues' requirement is met by every agent with their skills, whatever their
+    # team: a team's view compares it with all of them (a queue two teams serve is not
+    # short in each) and shows the team's own share beside it.
+    scheduled = selectors.scheduled_agents(scope.queues, week, 7)
+    own = selectors.scheduled_agents(scope.queues, week, 7, team=scope.team) if scope.team else None
     summed = need.total()
     starts = need.local_starts
     required = summed["agents"][model]
@@ -151,7 +155,11 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
         "gap": scheduled - required,
         "service_level": service_level,
     }
+    if own is not None:
+        columns["team_scheduled"] = own
     week_totals = totals(required, scheduled, heads)
+    if own is not None:
+        week_totals["team_scheduled"] = float(own.sum()) * HOURS_PER_INTERVAL
     week_totals.update(
         required_erlang_c=float(columns["required_erlang_c"].sum()) * HOURS_PER_INTERVAL,
         required_erlang_a=float(columns["required_erlang_a"].sum()) * HOURS_PER_INTERVAL,
@@ -165,7 +173,9 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
         "has_schedule": bool(scheduled.any()),
         "totals": week_totals,
         "heatmap": heatmap(week, required, scheduled, service_level, model),
-        "line_chart": line_chart(starts, summed["agents"], scheduled, heads, model),
+        "line_chart": line_chart(
+            starts, summed["agents"], scheduled, heads, model, own, scope.team
+        ),
         "service_level_chart": service_level_chart(
             starts,
             service_level,
@@ -318,9 +328,12 @@ def heatmap(week: date, required, scheduled, service_level, model: str) -> dict:
     }  # fmt: skip
 
 
-def line_chart(starts: list, required: dict, scheduled, heads, model: str) -> dict:
+def line_chart(
+    starts: list, required: dict, scheduled, heads, model: str, own=None, team=None
+) -> dict:
     """The week per 15 minutes: agents required under both models (the one compared
-    solid), the heads to schedule after shrinkage, and the agents scheduled."""
+    solid), the heads to schedule after shrinkage, the agents scheduled, and of those
+    the team's own (a team's view)."""
     x = [start.isoformat() for start in starts]
     data = []
     for name in MODELS:
@@ -345,6 +358,13 @@ def line_chart(starts: list, required: dict, scheduled, heads, model: str) -> di
         "line": {"color": SCHEDULED_COLOUR, "width": 2, "shape": "hv"},
         "hovertemplate": "scheduled %{y:.2f}<extra></extra>",
     })  # fmt: skip
+    if own is not None:
+        data.append({
+            "type": "scatter", "mode": "lines", "name": f"of which {team.name}", "x": x,
+            "y": own.tolist(), "line": {"color": SCHEDULED_COLOUR, "width": 1, "dash": "dot",
+                                        "shape": "hv"},
+            "hovertemplate": f"{team.name} %{{y:.2f}}<extra></extra>",
+        })  # fmt: skip
     return {
         "data": data,
         "layout": charts._layout(
@@ -405,14 +425,16 @@ CSV_COLUMNS = ["contacts", "aht_seconds", "required_erlang_c", "required_erlang_
 
 def intervals_csv(starts: list, columns: dict, model: str):
     """Every interval of the week as CSV rows (local start with its offset), the page's
-    numbers unrounded."""
+    numbers unrounded; a team's view adds its own agents scheduled."""
     header = ["start", "contacts", "aht_seconds", "required_erlang_c", "required_erlang_a",
               f"heads_to_schedule_{model}", "scheduled", f"over_short_{model}",
               f"expected_service_level_{model}"]  # fmt: skip
+    names = list(CSV_COLUMNS)
+    if "team_scheduled" in columns:
+        header.append("scheduled_of_the_team")
+        names.append("team_scheduled")
     # NaN (no AHT or service level where nothing is expected) is an empty cell.
-    values = [
-        np.where(np.isnan(columns[name]), None, columns[name]).tolist() for name in CSV_COLUMNS
-    ]
+    values = [np.where(np.isnan(columns[name]), None, columns[name]).tolist() for name in names]
     rows = ([start, *(column[k] for column in values)] for k, start in enumerate(starts))
     return header, rows
 

@@ -290,6 +290,28 @@ def test_nothing_to_show(client, manager):
     assert 'id="no-scope"' in _coverage(client).content.decode()
 
 
+def test_a_team_view_counts_every_skilled_agent_and_shows_its_own(
+    client, manager, center, week, team_b
+):
+    """Billing's requirement is met by whoever has its skill: an agent of team B with the
+    skill counts in team A's view too (team A is not short of what B covers), and the
+    team's own agents are shown beside them."""
+    helper = AgentFactory(login="b-billing", team=team_b)
+    AgentSkill.objects.create(agent=helper, skill=center["billing"].required_skill)
+    Shift.objects.create(agent=helper, team=team_b, start=at_local(week, time(9)),
+                         end=at_local(week, time(10)))  # fmt: skip
+    client.force_login(manager)
+    data = _coverage(client, "?scope=team:Team A").context["data"]
+    team_a_only = data["totals"]["team_scheduled"]
+    # Team A: two skilled agents for an hour, one of them on a 15-minute break.
+    assert team_a_only == 1.75
+    assert data["totals"]["scheduled"] == 2.75
+    assert data["columns"]["scheduled"].sum() / 4 == 2.75
+    export = _coverage(client, "?scope=team:Team A&export=intervals")
+    header = next(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert header[-1] == "scheduled_of_the_team"
+
+
 def test_a_team_serving_no_queue(client, supervisor_a):
     client.force_login(supervisor_a)
     html = _coverage(client).content.decode()
@@ -399,7 +421,14 @@ def test_the_pages_read_a_pinned_number_of_queries(client, manager, supervisor_a
 # Session and user (3), the alert and rollup banners (2); the scope's options (4); the
 # shrinkage of its teams (4: settings, shifts, activities, time off); the requirement
 # (queues, their settings, targets, patience and overrides, the forecast: 7) and the
-# agents scheduled (1). A group's or a queue's teams are read (1) and their shrinkage
+# agents scheduled (1; a team's own share of them: 1 more). A group's or a queue's teams are read (1) and their shrinkage
 # is weighed by the requirement itself (plan_shrinkage: 6 more). The what-if: its
 # queues and the day's forecast (2), the queue's settings (5), its team and the team's shrinkage (5).
-PINNED = {"team": 22, "group": 28, "queue": 28, "whatif": 17}
+PINNED = {"team": 23, "group": 28, "queue": 28, "whatif": 17}
+
+
+def test_the_staffing_link_is_current_on_every_staffing_page(client, manager, center):
+    client.force_login(manager)
+    for name in ("staffing-coverage", "staffing-whatif", "staffing-proposals"):
+        html = client.get(reverse(name)).content.decode()
+        assert 'aria-current="page">Staffing</a>' in html, name
