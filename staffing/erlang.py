@@ -52,19 +52,26 @@ def _check_model(model: str, patience_seconds) -> None:
         raise ValueError("Erlang A needs patience_seconds.")
 
 
-def _inverse_erlang_b_at_mode(traffic):
+def _inverse_erlang_b_at_mode(traffic, seed_from=_SEED_FROM, at_least=None):
     """Where the Erlang B recursion may start for a stable queue: k0 = floor(A) servers,
     with 1/B(k0) = P(N <= k0) / P(N = k0) for N ~ Poisson(A), in logs. At the mode
     neither underflows (P(N = k0) >= about 1 / sqrt(2 pi A)), so this is exact to
     rounding, and the recursion upward from it is stable (each step damps an error).
-    Below _SEED_FROM Erlangs the few steps from B(0) = 1 cost less than the seed."""
+    Below `seed_from` Erlangs the recursion starts at B(0) = 1 instead: for one pass of
+    evaluate() those few steps cost less than the seed; the search of agents_needed seeds
+    every queue (its passes go in blocks, so steps saved are passes saved), and starts
+    higher where `at_least` (a count known to fall short) is above the mode: the same
+    identity holds at any k, and past the mode it only grows (inf reads as "no wait")."""
     traffic = np.asarray(traffic, float)
     start, seed = np.zeros(traffic.shape), np.ones(traffic.shape)
-    large = traffic >= _SEED_FROM
+    large = traffic >= seed_from
     load = traffic[large]
-    mode = np.floor(load)
-    log_pmf = mode * np.log(load) - load - gammaln(mode + 1.0)
-    start[large], seed[large] = mode, np.exp(np.log(pdtr(mode, load)) - log_pmf)
+    first = np.floor(load)
+    if at_least is not None:
+        first = np.maximum(first, np.broadcast_to(at_least, traffic.shape)[large])
+    log_pmf = first * np.log(load) - load - gammaln(first + 1.0)
+    with np.errstate(over="ignore"):
+        start[large], seed[large] = first, np.exp(np.log(pdtr(first, load)) - log_pmf)
     return start, seed
 
 
@@ -266,14 +273,18 @@ def evaluate(
     return Performance(service_level, waiting, asa, occupancy, abandon)
 
 
-def _erlang_c_servers_needed(traffic, aht, answer, target, max_occupancy, block=8):
+def _erlang_c_servers_needed(traffic, aht, answer, target, max_occupancy, block=4):
     """The least server count s > A with Erlang C's service level >= target and A / s <=
     max_occupancy, for flat arrays of positive traffic: the Erlang B recursion from each
-    queue's mode upward, `block` server counts at a time checked as one array; an
+    queue's mode (or its occupancy bound) upward, `block` server counts at a time checked as one array; an
     element leaves the pass at its answer."""
     needed = np.zeros(traffic.shape, dtype=np.int64)
     open_ = np.arange(traffic.size)
-    start, inverse = _inverse_erlang_b_at_mode(traffic)
+    # Fewer than A / max_occupancy servers break the cap: floor(A / cap) - 1 is surely
+    # short (one below, so a cap met exactly is not skipped by rounding).
+    start, inverse = _inverse_erlang_b_at_mode(
+        traffic, seed_from=0.0, at_least=np.floor(traffic / max_occupancy) - 1.0
+    )
     rows = np.empty((block, traffic.size))
     offsets = np.arange(1, block + 1, dtype=float)[:, None]
     step = 0

@@ -328,3 +328,11 @@ def test_bad_model_or_missing_patience():
         evaluate("erlang_b", 10, **WORKED)
     with pytest.raises(ValueError, match="patience"):
         agents_needed("erlang_a", target_service_level=0.8, **WORKED)
+
+
+def test_an_occupancy_cap_met_exactly_is_not_skipped_by_the_search_start():
+    """The search starts just below A / cap; 8.5 Erlangs at a cap of 0.85 is met by
+    exactly 10 agents (8.5 / 0.85 is 10.000000000000002 in floating point)."""
+    needed = agents_needed("erlang_c", 25.5, 300, 900, 0.01, 20, max_occupancy=0.85)
+    assert int(needed) == 10
+    assert float(evaluate("erlang_c", 10, 25.5, 300, 900, 20).occupancy) == 0.85
