@@ -124,13 +124,20 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class ProposalMode(models.TextChoices):
+    FILL = "fill", "Fill the gap (keep the week's shifts)"
+    REPLAN = "replan", "Re-plan the week (replace the team's shifts)"
+
+
 class ScheduleProposal(models.Model):
     """A week of shifts proposed for a team from its shift templates, covering the
     required agents with the fewest agent-hours (an integer program); a draft until a
-    supervisor applies it (through the schedule's own rules) or rejects it."""
+    supervisor applies it (through the schedule's own rules) or rejects it. It either
+    adds to the week's shifts (fill) or replaces the team's shifts of the week (replan)."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="schedule_proposals")
     week = models.DateField(help_text="Monday of the week (local).")
+    mode = models.CharField(max_length=16, choices=ProposalMode.choices, default=ProposalMode.FILL)
     status = models.CharField(
         max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
     )
@@ -169,6 +176,8 @@ class ProposedShift(models.Model):
     )
     start = models.DateTimeField()
     end = models.DateTimeField()
+    # The solver's stagger: the template's breaks and activities this much later.
+    break_delay_minutes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "agent_id"]

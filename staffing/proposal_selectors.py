@@ -1,21 +1,23 @@
 """Reads of schedule proposals: a draft on a week grid beside the team's schedule, and
 its coverage per interval (required, scheduled before, proposed, after)."""
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from agents.models import Agent, Team
-from core.localtime import local_days
+from core.localtime import local_days, zone
+from forecasting.history import interval_grid
 from kpis import charts
 from scheduling import selectors as schedule_reads
 from scheduling import services as schedules
 from scheduling.models import Shift, ShiftActivity, TimeOff, TimeOffStatus
 from staffing import services
-from staffing.models import ProposedShift, ScheduleProposal
+from staffing.models import ProposalMode, ProposedShift, ScheduleProposal
 from staffing.proposals import SLOT_MINUTES, SLOTS_PER_DAY, ShiftShape, coverage_of
 
 
@@ -66,7 +68,8 @@ def proposed_view(proposed: ProposedShift) -> ProposedView:
 def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
     """The week as the team's schedule lays it out: a row per agent (the team's active
     agents and anyone the draft names), their shifts already scheduled and the proposed
-    ones in each day's cell, and a last row of open shifts."""
+    ones in each day's cell, and a last row of open shifts. On a re-plan the shifts it
+    would replace (the team's shifts of the week) are the cells' `replaced`."""
     week = proposal.week
     days = [week + timedelta(days=offset) for offset in range(7)]
     start, end = local_days(week, 7)
@@ -84,10 +87,14 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
     cells: dict[tuple, dict] = {}
 
     def cell(agent_id, day):
-        return cells.setdefault((agent_id, day), {"scheduled": [], "proposed": [], "time_off": []})
+        return cells.setdefault(
+            (agent_id, day), {"scheduled": [], "replaced": [], "proposed": [], "time_off": []}
+        )
 
+    replacing = proposal.mode == ProposalMode.REPLAN
     for shift in existing:
-        cell(shift.agent_id, timezone.localtime(shift.start).date())["scheduled"].append(
+        kind = "replaced" if replacing and shift.team_id == proposal.team_id else "scheduled"
+        cell(shift.agent_id, timezone.localtime(shift.start).date())[kind].append(
             schedule_reads.shift_view(shift)
         )
     for proposed in shifts:
@@ -97,16 +104,19 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
     away = TimeOff.objects.filter(
         agent__in=agents, status=TimeOffStatus.APPROVED, start__lt=end, end__gt=start
     )
+    # Each time off on the local days it overlaps: the week's day boundaries once,
+    # each row's first and last day found by bisection.
+    bounds = [local_days(day)[0] for day in days] + [end]
     for off in away:
-        for day in days:
-            first, last = local_days(day)
-            if off.start < last and off.end > first:
-                cell(off.agent_id, day)["time_off"].append(off)
+        first = max(bisect_right(bounds, off.start) - 1, 0)
+        last = min(bisect_left(bounds, off.end), len(days))
+        for day in days[first:last]:
+            cell(off.agent_id, day)["time_off"].append(off)
     rows = []
     for agent in [*agents, None]:
         row_cells = [{"day": day, **cell(agent.pk if agent else None, day)} for day in days]
         proposed_hours = sum(v.hours for c in row_cells for v in c["proposed"])
-        scheduled_hours = sum(v.hours for c in row_cells for v in c["scheduled"])
+        scheduled_hours = sum(v.hours for c in row_cells for v in (*c["scheduled"], *c["replaced"]))
         if agent is None and not proposed_hours:
             continue
         rows.append({"agent": agent, "cells": row_cells, "proposed_hours": proposed_hours,
@@ -140,38 +150,45 @@ def _shape(proposed: ProposedShift) -> ShiftShape:
 
 
 def coverage(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
-    """Per local interval of the week: the requirement the proposal was made for, the
-    agents the team had scheduled then, those the draft adds (as it stands now), and the
-    sum; the totals in agent-hours (a quarter hour of one agent is 0.25)."""
+    """Per local 15-minute interval of the week (interval_grid's: 92, 96 or 100 a day, as
+    the coverage page): the requirement the proposal was made for, the agents scheduled
+    then, those that stay (on a fill, all of them; on a re-plan, other teams' agents),
+    those the draft adds (as it stands now), and after = stay + proposed; the totals in
+    agent-hours (a quarter hour of one agent is 0.25), sums of the rows."""
     summary = proposal.summary
     required = np.asarray(summary.get("required") or np.zeros((7, SLOTS_PER_DAY)), dtype=float)
     before = np.asarray(summary.get("scheduled_before") or np.zeros_like(required), dtype=float)
+    kept = np.asarray(summary.get("kept") or before, dtype=float)
     placements = [
         ((timezone.localtime(shift.start).date() - proposal.week).days, _shape(shift))
         for shift in shifts
     ]
     added = coverage_of(placements, 7)
-    after = before + added
+    # From the solver's wall-clock grid to the week's real intervals: a spring-forward
+    # day has no 02:00 hour, a fall-back day's repeated hour reads its slot twice.
+    epochs, day_index, slots = interval_grid(proposal.week, 7)
+    flat = {key: values[day_index, slots] for key, values in (
+        ("required", required), ("before", before), ("kept", kept), ("proposed", added))}  # fmt: skip
+    flat["after"] = flat["kept"] + flat["proposed"]
     hours = SLOT_MINUTES / 60
     totals = {
-        "required": required.sum() * hours,
-        "before": before.sum() * hours,
-        "proposed": added.sum() * hours,
-        "short_before": np.maximum(required - before, 0).sum() * hours,
-        "short_after": np.maximum(required - after, 0).sum() * hours,
-        "over_after": np.maximum(after - required, 0).sum() * hours,
+        "required": flat["required"].sum() * hours,
+        "before": flat["before"].sum() * hours,
+        "kept": flat["kept"].sum() * hours,
+        "proposed": flat["proposed"].sum() * hours,
+        "short_before": np.maximum(flat["required"] - flat["before"], 0).sum() * hours,
+        "over_before": np.maximum(flat["before"] - flat["required"], 0).sum() * hours,
+        "short_after": np.maximum(flat["required"] - flat["after"], 0).sum() * hours,
+        "over_after": np.maximum(flat["after"] - flat["required"], 0).sum() * hours,
     }
-    week_start = local_days(proposal.week)[0]
-    starts = [
-        week_start.replace(tzinfo=None) + timedelta(days=day, minutes=slot * SLOT_MINUTES)
-        for day in range(7)
-        for slot in range(SLOTS_PER_DAY)
-    ]
-    flat = {"required": required.reshape(-1), "before": before.reshape(-1),
-            "proposed": added.reshape(-1), "after": after.reshape(-1)}  # fmt: skip
+    center = zone()
+    starts = [datetime.fromtimestamp(int(epoch), center) for epoch in epochs]
+    # The clocks change on a day with other than 96 intervals: its rows show the offset.
+    clock_change = np.bincount(day_index, minlength=7)[day_index] != SLOTS_PER_DAY
     rows = [
         {"start": start, **{key: float(values[i]) for key, values in flat.items()},
-         "gap": float(flat["after"][i] - flat["required"][i])}
+         "gap": float(flat["after"][i] - flat["required"][i]),
+         "clock_change": bool(clock_change[i])}
         for i, start in enumerate(starts)
     ]  # fmt: skip
     return {"totals": totals, "rows": rows, "chart": _chart(starts, flat)}
@@ -181,7 +198,7 @@ def _chart(starts, flat) -> dict:
     labels = [start.isoformat() for start in starts]
     series = [("Required", "required", charts.PALETTE[5], "hv", None),
               ("Scheduled before", "before", charts.PALETTE[4], "hv", "dot"),
-              ("Scheduled + proposed", "after", charts.PALETTE[0], "hv", None)]  # fmt: skip
+              ("After the proposal", "after", charts.PALETTE[0], "hv", None)]  # fmt: skip
     return {
         "data": [
             {

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from core.exports import csv_filename, csv_response, requested
 from core.localtime import at_local, local_today
 from core.roles import MANAGER, SUPERVISOR, role_required
 from staffing import dashboards, proposal_selectors, services
-from staffing.models import ProposalStatus, ProposedShift, ScheduleProposal
+from staffing.models import ProposalMode, ProposalStatus, ProposedShift, ScheduleProposal
 
 FORBIDDEN = "Schedule proposals are for managers and the team's supervisors."
 MAX_MESSAGES = 12
@@ -67,6 +68,7 @@ def proposal_list(request):
         "next_week": week + timedelta(days=7),
         "errors": errors,
         "proposals": proposal_selectors.proposals_of(team, week) if team else [],
+        "modes": ProposalMode.choices,
     }
     return render(request, "staffing/proposal_list.html", context)
 
@@ -75,13 +77,21 @@ def proposal_list(request):
 @role_required(MANAGER, SUPERVISOR, forbidden=FORBIDDEN)
 @require_POST
 def proposal_new(request):
-    team = _team(request.user, request.POST.get("team") or 0)
+    chosen = request.POST.get("team", "")
+    if not chosen.isdigit():
+        return HttpResponseBadRequest(f"team: a team's id (a whole number), not {chosen!r}.")
+    mode = request.POST.get("mode") or ProposalMode.FILL
+    if mode not in ProposalMode.values:
+        return HttpResponseBadRequest(
+            f"mode: one of {', '.join(ProposalMode.values)}, not {mode!r}."
+        )
+    team = _team(request.user, int(chosen))
     week, errors = dashboards.week_of(request.POST, local_today())
     if errors:
         messages.error(request, errors[0])
         return redirect(proposals_url(team.pk, week))
     try:
-        proposal = services.propose(team=team, week=week, by=request.user)
+        proposal = services.propose(team=team, week=week, by=request.user, mode=mode)
     except ValidationError as error:
         _report(request, error, "No schedule was proposed:")
         return redirect(proposals_url(team.pk, week))
@@ -101,9 +111,10 @@ def _shifts_csv(proposal, shifts):
 def _intervals_csv(proposal, rows):
     return csv_response(
         csv_filename(proposal.team.name, "proposal-intervals", proposal.week),
-        ["interval", "required", "scheduled_before", "proposed", "scheduled_after", "gap"],
-        ([f"{row['start']:%Y-%m-%d %H:%M}", row["required"], row["before"], row["proposed"],
-          row["after"], row["gap"]] for row in rows),
+        ["interval", "required", "scheduled_before", "kept", "proposed", "scheduled_after",
+         "gap"],
+        ([row["start"].isoformat(), row["required"], row["before"], row["kept"],
+          row["proposed"], row["after"], row["gap"]] for row in rows),
     )  # fmt: skip
 
 
@@ -129,6 +140,8 @@ def proposal_detail(request, pk):
         "gap_percent": None if summary.get("gap") is None else 100 * summary["gap"],
         "open_shifts": sum(1 for shift in shifts if shift.agent_id is None),
         "shift_count": len(shifts),
+        "replacing": proposal.mode == ProposalMode.REPLAN,
+        "replaced_count": len(summary.get("replaces", [])),
         "list_url": proposals_url(proposal.team_id, proposal.week),
     }
     return render(request, "staffing/proposal.html", context)
@@ -144,7 +157,11 @@ def proposal_apply(request, pk):
     except ValidationError as error:
         _report(request, error, "Nothing was applied:")
         return redirect("staffing-proposal", proposal.pk)
-    messages.success(request, f"{len(created)} shift(s) added to {proposal.team}'s schedule.")
+    replaced = (
+        len(proposal.summary.get("replaces", [])) if proposal.mode == ProposalMode.REPLAN else 0
+    )
+    done = f"{len(created)} shift(s) added to {proposal.team}'s schedule"
+    messages.success(request, f"{done}, {replaced} replaced." if replaced else f"{done}.")
     return redirect(f"{reverse('team-schedule', args=[proposal.team_id])}?week={proposal.week}")
 
 

@@ -47,10 +47,6 @@ class ShiftShape:
     break_delay: int = 0  # minutes the activities are moved later than the template's
 
     @property
-    def label(self) -> str:
-        return f"{self.name} (breaks +{self.break_delay} min)" if self.break_delay else self.name
-
-    @property
     def hours(self) -> float:
         return self.minutes / 60
 
@@ -293,7 +289,6 @@ class Assignment:
     assigned: list[tuple[int, int, int]]
     open_counts: np.ndarray
     seconds: float
-    status: str
 
 
 def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assignment:
@@ -313,7 +308,7 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
     agent_index, shape_index, day_index = np.nonzero(allowed)
     pairs = agent_index.size
     if not pairs:
-        return Assignment([], counts.copy(), time.perf_counter() - started, "no agent free")
+        return Assignment([], counts.copy(), time.perf_counter() - started)
     column = shape_index * days + day_index
     agents = allowed.shape[0]
     variables = pairs + 1  # the y's and the largest load z
@@ -365,7 +360,7 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
                         day_index[chosen].tolist(), strict=True))  # fmt: skip
     filled = np.zeros_like(counts)
     np.add.at(filled, (shape_index[chosen], day_index[chosen]), 1)
-    return Assignment(assigned, counts - filled, time.perf_counter() - started, result.message)
+    return Assignment(assigned, counts - filled, time.perf_counter() - started)
 
 
 def coverage_of(placements, days: int) -> np.ndarray:

@@ -1,11 +1,19 @@
 """Writes of staffing: schedule proposals (propose, edit a draft, apply, reject).
 
-A proposal covers what the team's existing schedule leaves short: the requirement minus
-the agents already scheduled in each interval (the gap), from the shift templates, for
-the team's active agents who are free (no approved time off, no shift that day, rest
-kept to their shifts around it). Applying writes the shifts through
-scheduling.services, whose rules decide: one broken rule and nothing is written.
-Only managers and the team's supervisors may propose, edit, apply or reject.
+A proposal is made in one of two modes (ProposalMode):
+
+- fill: it covers what the week's existing schedule leaves short (the requirement minus
+  the agents already scheduled in each interval), for the team's active agents who are
+  still free (no approved time off, no shift that day, rest kept to their shifts around
+  it), and apply adds its shifts;
+- replan: it replaces the team's own shifts of the week: it covers the requirement minus
+  what other teams' agents with the skills cover, every active agent of the team without
+  approved time off is available, and apply deletes the team's shifts of the week and
+  writes the proposal's in one transaction.
+
+Applying goes through scheduling.services, whose rules decide: one broken rule and
+nothing is written. Only managers and the team's supervisors may propose, edit, apply or
+reject.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -13,12 +21,14 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import DateTimeField, F, Sum, Value
 from django.utils import timezone
 
 from agents import access
 from agents.models import Agent, Team
 from core.localtime import at_local, local_days
 from forecasting.history import interval_grid
+from interactions.outcomes import Seconds
 from scheduling import services as schedules
 from scheduling.models import (
     ActivityKind,
@@ -28,7 +38,7 @@ from scheduling.models import (
     TimeOffStatus,
 )
 from staffing import proposals, selectors
-from staffing.models import ProposalStatus, ProposedShift, ScheduleProposal
+from staffing.models import ProposalMode, ProposalStatus, ProposedShift, ScheduleProposal
 from staffing.proposals import SLOTS_PER_DAY, ShiftShape
 
 DAYS = 7
@@ -71,17 +81,26 @@ def on_week_grid(values, week: date) -> np.ndarray:
     return grid
 
 
+def team_shifts(team: Team, week: date):
+    """The shifts planned for the team (Shift.team) that start in the week: what a
+    re-plan replaces."""
+    begin, end = local_days(week, DAYS)
+    return Shift.objects.filter(team=team, start__gte=begin, start__lt=end)
+
+
 def team_need(team: Team, week: date, model: str = REQUIREMENT_MODEL):
-    """(required, scheduled) on the week grid for the team's queues: the agents the stored
-    forecast needs on contacts (staffing.selectors.requirement, summed over the queues
-    like the coverage page's team view) and the agents the schedules already put on them
-    (selectors.scheduled_agents: productive time of every agent with a queue's skill,
-    whatever their team, so a queue two teams serve is short only by what neither has
-    scheduled)."""
+    """(required, scheduled, others) on the week grid for the team's queues: the agents
+    the stored forecast needs on contacts (staffing.selectors.requirement, summed over the
+    queues like the coverage page's team view); the agents the schedules already put on
+    them (selectors.scheduled_agents: productive time of every agent with a queue's
+    skill, whatever their team, so a queue two teams serve is short only by what neither
+    has scheduled); and of those, the ones on shifts planned for other teams (what stays
+    when the team's week is re-planned)."""
     queues = list(team.queues.all())
     required = selectors.requirement(queues, week, DAYS).total()["agents"][model]
     scheduled = selectors.scheduled_agents(queues, week, DAYS)
-    return on_week_grid(required, week), on_week_grid(scheduled, week)
+    own = selectors.scheduled_agents(queues, week, DAYS, team=team)
+    return tuple(on_week_grid(values, week) for values in (required, scheduled, scheduled - own))
 
 
 def _candidates(shapes, week: date) -> tuple[np.ndarray, np.ndarray]:
@@ -102,44 +121,59 @@ def _candidates(shapes, week: date) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def availability(agents: list[Agent], shapes, week: date) -> tuple[np.ndarray, np.ndarray]:
+def _spans(rows, origin, agent_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(agent index, start, end) of rows with agent_id, start and end: the seconds from
+    `origin` computed in SQL, each agent's index its place in agent_ids."""
+    base = Value(origin, output_field=DateTimeField())
+    values = np.array(
+        list(rows.annotate(s=Seconds(base, F("start")), e=Seconds(base, F("end")))
+             .values_list("agent_id", "s", "e").order_by()),
+        dtype=float,
+    ).reshape(-1, 3)  # fmt: skip
+    sorter = np.argsort(agent_ids)
+    who = sorter[np.searchsorted(agent_ids, values[:, 0], sorter=sorter)]
+    return who, values[:, 1], values[:, 2]
+
+
+def availability(
+    agents: list[Agent], shapes, week: date, replaced=None
+) -> tuple[np.ndarray, np.ndarray]:
     """allowed[a, t, d]: agent a may work shape t on day d (no approved time off in it, no
     shift of theirs that day, MIN_REST_HOURS kept to their shifts before and after);
-    capacity[a]: shifts they may still take this week (MAX_SHIFTS_PER_WEEK less theirs)."""
-    cand_start, cand_end = _candidates(shapes, week)
-    position = {agent.pk: index for index, agent in enumerate(agents)}
+    capacity[a]: shifts they may still take this week (MAX_SHIFTS_PER_WEEK less theirs).
+    Shifts in `replaced` (a queryset: the team's week, on a re-plan) do not count. Two
+    queries; numpy compares every shift and time off with every candidate at once."""
     first, last = local_days(week, DAYS)
+    origin = first.timestamp()
+    cand_start, cand_end = (epochs - origin for epochs in _candidates(shapes, week))
+    agent_ids = np.array([agent.pk for agent in agents], dtype=float)
     rest = timedelta(hours=proposals.MIN_REST_HOURS)
-    shifts = list(
-        Shift.objects.filter(
-            agent__in=agents, start__lt=last + rest, end__gt=first - rest
-        ).values_list("agent_id", "start", "end")
+    shifts = Shift.objects.filter(agent__in=agents, start__lt=last + rest, end__gt=first - rest)
+    if replaced is not None:
+        shifts = shifts.exclude(pk__in=replaced.values("pk"))
+    time_off = TimeOff.objects.filter(
+        agent__in=agents, status=TimeOffStatus.APPROVED, start__lt=last, end__gt=first
     )
-    time_off = list(
-        TimeOff.objects.filter(
-            agent__in=agents, status=TimeOffStatus.APPROVED, start__lt=last, end__gt=first
-        ).values_list("agent_id", "start", "end")
-    )
-    allowed = np.ones((len(agents), len(shapes), DAYS), dtype=bool)
-    capacity = np.full(len(agents), proposals.MAX_SHIFTS_PER_WEEK)
+    blocked = np.zeros((len(agents), len(shapes), DAYS), dtype=bool)
+    shift_who, shift_start, shift_end = _spans(shifts, first, agent_ids)
     pad = rest.total_seconds()
-    for rows, margin in ((shifts, pad), (time_off, 0.0)):
-        if not rows:
-            continue
-        who = np.array([position[agent_id] for agent_id, _s, _e in rows])
-        begin = np.array([start.timestamp() for _a, start, _e in rows]) - margin
-        finish = np.array([end.timestamp() for _a, _s, end in rows]) + margin
+    for who, begin, finish in (
+        (shift_who, shift_start - pad, shift_end + pad),
+        _spans(time_off, first, agent_ids),
+    ):
         clash = (begin[:, None, None] < cand_end) & (finish[:, None, None] > cand_start)
-        blocked = np.zeros_like(allowed)
         np.logical_or.at(blocked, who, clash)
-        allowed &= ~blocked
     # At most one shift a local day: a day holding one of theirs is taken.
-    for agent_id, start, _end in shifts:
-        day = (timezone.localtime(start).date() - week).days
-        if 0 <= day < DAYS:
-            allowed[position[agent_id], :, day] = False
-            capacity[position[agent_id]] -= 1
-    return allowed, np.clip(capacity, 0, None)
+    day_bounds = np.array(
+        [local_days(week + timedelta(days=day))[0].timestamp() - origin for day in range(DAYS + 1)]
+    )
+    day = np.searchsorted(day_bounds, shift_start, side="right") - 1
+    in_week = (day >= 0) & (day < DAYS)
+    blocked[shift_who[in_week], :, day[in_week]] = True
+    capacity = proposals.MAX_SHIFTS_PER_WEEK - np.bincount(
+        shift_who[in_week], minlength=len(agents)
+    )
+    return ~blocked, np.clip(capacity, 0, None)
 
 
 def _caps(allowed, capacity) -> tuple[np.ndarray, int]:
@@ -148,33 +182,43 @@ def _caps(allowed, capacity) -> tuple[np.ndarray, int]:
     return free_days.sum(axis=0), int(np.minimum(free_days.sum(axis=1), capacity).sum())
 
 
-def propose(*, team: Team, week: date, by) -> ScheduleProposal:
+def propose(*, team: Team, week: date, by, mode: str = ProposalMode.FILL) -> ScheduleProposal:
     """A draft proposal for the team's week against the stored forecast's requirement."""
     check_may_plan(by, team)
-    required, scheduled = team_need(team, week)
+    if mode not in ProposalMode.values:
+        raise ValidationError({"mode": f"Choose one of: {', '.join(ProposalMode.values)}."})
+    required, scheduled, others = team_need(team, week)
     if not required.any():
         raise ValidationError(
             f"Nothing is required of {team} in the week of {week:%d %b %Y}: no contacts are "
             "forecast for its queues (see the Forecast page)."
         )
-    return propose_for(team=team, week=week, required=required, scheduled=scheduled, by=by)
+    kept = others if mode == ProposalMode.REPLAN else scheduled
+    return propose_for(team=team, week=week, required=required, scheduled=scheduled, by=by,
+                       mode=mode, kept=kept)  # fmt: skip
 
 
 @transaction.atomic
-def propose_for(*, team: Team, week: date, required, scheduled, by) -> ScheduleProposal:
-    """A draft proposal covering `required` less `scheduled` ((7, 96) agents each, on the
-    week grid). Earlier drafts of the team's week are rejected: one draft at a time."""
+def propose_for(
+    *, team: Team, week: date, required, scheduled, by, mode=ProposalMode.FILL, kept=None
+) -> ScheduleProposal:
+    """A draft proposal covering `required` less `kept` ((7, 96) agents each, on the week
+    grid): on a fill, kept is everything `scheduled`; on a re-plan, what other teams'
+    shifts cover (the team's own shifts of the week are replaced, and its agents are
+    free of them). Earlier drafts of the team's week are rejected: one draft at a time."""
     check_may_plan(by, team)
     required = np.asarray(required, dtype=float)
     before = np.asarray(scheduled, dtype=float)
-    gap = np.maximum(required - before, 0)
+    kept = before if kept is None else np.asarray(kept, dtype=float)
+    need = np.maximum(required - kept, 0)
+    replaced = team_shifts(team, week) if mode == ProposalMode.REPLAN else None
     templates = ShiftTemplate.objects.prefetch_related("activities")
     shapes = proposals.with_break_delays(template_shapes(templates), proposals.BREAK_DELAYS)
     agents = list(Agent.objects.filter(team=team, active=True).order_by("display_name", "login"))
-    allowed, capacity = availability(agents, shapes, week)
+    allowed, capacity = availability(agents, shapes, week, replaced)
     day_caps, week_cap = _caps(allowed, capacity)
-    cover = proposals.solve_cover(gap, shapes, day_caps=day_caps, week_cap=week_cap)
-    greedy = proposals.greedy_cover(gap, shapes, day_caps=day_caps, week_cap=week_cap)
+    cover = proposals.solve_cover(need, shapes, day_caps=day_caps, week_cap=week_cap)
+    greedy = proposals.greedy_cover(need, shapes, day_caps=day_caps, week_cap=week_cap)
     assignment = proposals.assign_shifts(cover.counts, allowed, capacity, shapes)
     ScheduleProposal.objects.filter(team=team, week=week, status=ProposalStatus.DRAFT).update(
         status=ProposalStatus.REJECTED, decided_by=by, decided_at=timezone.now()
@@ -182,6 +226,7 @@ def propose_for(*, team: Team, week: date, required, scheduled, by) -> ScheduleP
     proposal = ScheduleProposal.objects.create(
         team=team,
         week=week,
+        mode=mode,
         created_by=by,
         agent_hours=cover.agent_hours,
         lower_bound_hours=cover.lower_bound_hours,
@@ -199,15 +244,17 @@ def propose_for(*, team: Team, week: date, required, scheduled, by) -> ScheduleP
         )
         shape = shapes[shape_index]
         rows.append(ProposedShift(proposal=proposal, agent=agent, template_id=shape.key,
-                                  start=start, end=start + timedelta(minutes=shape.minutes)))  # fmt: skip
-    created = ProposedShift.objects.bulk_create(rows)
-    delays = {str(row.pk): shapes[shape_index].break_delay
-              for row, (_agent, shape_index, _day) in zip(created, planned, strict=True)}  # fmt: skip
+                                  start=start, end=start + timedelta(minutes=shape.minutes),
+                                  break_delay_minutes=shape.break_delay))  # fmt: skip
+    ProposedShift.objects.bulk_create(rows)
+    replaced_ids = sorted(replaced.values_list("pk", flat=True)) if replaced is not None else []
     proposal.summary = {
         "model": REQUIREMENT_MODEL,
         "required": np.round(required, 4).tolist(),
         "scheduled_before": np.round(before, 4).tolist(),
-        "break_delays": delays,
+        "kept": np.round(kept, 4).tolist(),
+        "replaces": replaced_ids,
+        "replaced_hours": _hours(replaced),
         "notes": cover.notes,
         "gap": cover.gap,
         "shortfall_hours": cover.shortfall_hours,
@@ -222,8 +269,12 @@ def propose_for(*, team: Team, week: date, required, scheduled, by) -> ScheduleP
     return proposal
 
 
-def break_delay(proposed: ProposedShift) -> int:
-    return int(proposed.proposal.summary.get("break_delays", {}).get(str(proposed.pk), 0))
+def _hours(shifts) -> float:
+    """Paid hours of the shifts (a queryset, or None: 0), summed in SQL."""
+    if shifts is None:
+        return 0.0
+    total = shifts.aggregate(seconds=Sum(Seconds(F("start"), F("end"))))["seconds"]
+    return (total or 0.0) / 3600
 
 
 def proposed_spans(proposed: ProposedShift) -> list[schedules.Span]:
@@ -231,7 +282,7 @@ def proposed_spans(proposed: ProposedShift) -> list[schedules.Span]:
     with its start, and by the stagger the solver chose)."""
     if proposed.template is None:
         return []
-    begin = proposed.start + timedelta(minutes=break_delay(proposed))
+    begin = proposed.start + timedelta(minutes=proposed.break_delay_minutes)
     return [
         schedules.Span(activity.kind, begin + timedelta(minutes=activity.offset_minutes),
                        begin + timedelta(minutes=activity.offset_minutes + activity.minutes))
@@ -299,9 +350,23 @@ def proposed_shift_delete(*, proposed: ProposedShift, by) -> None:
 def apply(*, proposal: ScheduleProposal, by) -> list[Shift]:
     """Write the proposal's shifts with agents through the schedule's rules, all or none:
     every broken rule is named and nothing is written. Open shifts are not written (they
-    stay on the proposal, for a supervisor to place by hand)."""
+    stay on the proposal, for a supervisor to place by hand). A re-plan first deletes the
+    team's shifts of the week (scheduling's shift_delete), the ones it was made against:
+    if they changed since, it is refused (propose again)."""
     check_may_plan(by, proposal.team)
     proposal = _draft(proposal)
+    replaced = []
+    if proposal.mode == ProposalMode.REPLAN:
+        # The team's agents' rows first, in id order as scheduling.services takes them, so
+        # no shift of theirs is written meanwhile; then the week's shifts as they stand.
+        team_agents = Agent.objects.filter(team=proposal.team)
+        list(team_agents.select_for_update().order_by("pk").values_list("pk"))
+        replaced = list(team_shifts(proposal.team, proposal.week).select_related("agent"))
+        if sorted(shift.pk for shift in replaced) != sorted(proposal.summary.get("replaces", [])):
+            raise ValidationError(
+                f"{proposal.team}'s shifts of the week changed since this proposal was made: "
+                "propose again to re-plan the week as it is now."
+            )
     chosen = list(
         proposal.shifts.filter(agent__isnull=False)
         .select_related("agent", "proposal")
@@ -313,8 +378,10 @@ def apply(*, proposal: ScheduleProposal, by) -> list[Shift]:
         for agent in {plan[0] for plan in plans}
         if agent.team_id != proposal.team_id or not agent.active
     ]
+    ignored = [shift.pk for shift in replaced]
     for index, (agent, start, end, spans) in enumerate(plans):
-        errors += schedules.shift_rule_errors(agent=agent, start=start, end=end, spans=spans)
+        errors += schedules.shift_rule_errors(agent=agent, start=start, end=end, spans=spans,
+                                              ignore_shift_ids=ignored)  # fmt: skip
         errors += [
             f"{agent}: {schedules.describe(start, end)} overlaps "
             f"{schedules.describe(other_start, other_end)}, also proposed."
@@ -323,6 +390,8 @@ def apply(*, proposal: ScheduleProposal, by) -> list[Shift]:
         ]
     if errors:
         raise ValidationError(errors)
+    for shift in replaced:
+        schedules.shift_delete(shift=shift, by=by)
     note = f"Proposal {proposal.pk}"
     created = [
         schedules.shift_create(agent=agent, start=start, end=end, spans=spans, note=note, by=by)

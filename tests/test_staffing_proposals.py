@@ -16,7 +16,7 @@ from forecasting.models import Forecast
 from scheduling import services as schedules
 from scheduling.models import Shift, ShiftTemplate, ShiftTemplateActivity, TimeOff
 from staffing import proposal_selectors, proposals, services
-from staffing.models import ProposalStatus, ProposedShift, ScheduleProposal
+from staffing.models import ProposalMode, ProposalStatus, ProposedShift, ScheduleProposal
 from staffing.proposals import SLOTS_PER_DAY, ShiftShape
 from tests.factories import AgentFactory, AgentSkillFactory, QueueFactory
 
@@ -90,9 +90,9 @@ class TestSolveCover:
         assert cover.shortfall.sum() == 0
         assert (cover.coverage >= need).all()
         assert not cover.uncoverable.any() and cover.notes == []
-        hours = {shape.label: shape.hours for shape in demo_shapes()}
+        variants = {(shape.key, shape.break_delay) for shape in demo_shapes()}
         assert cover.agent_hours == pytest.approx(cover.counts.sum() * 8.5)
-        assert len(hours) == 12
+        assert len(variants) == 12
 
     def test_no_worse_than_a_greedy_cover_and_above_its_lower_bound(self):
         need = hand_made_need()
@@ -308,6 +308,104 @@ class TestPropose:
         assert draft(crew[0].team, manager).created_by == manager
 
 
+def billing_team(crew):
+    """Team A serving one voice queue, Billing, whose agents all have its skill, with
+    20 contacts of 4 minutes a quarter hour forecast 09:00-17:00 on weekdays."""
+    skill = Skill.objects.create(name="billing")
+    queue = QueueFactory(name="Billing", required_skill=skill, service_level_seconds=20)
+    crew[0].team.queues.add(queue)
+    for agent in crew:
+        AgentSkillFactory(agent=agent, skill=skill)
+    begin, _ = local_days(WEEK, 7)
+    Forecast.objects.bulk_create(
+        Forecast(queue=queue, start=begin + timedelta(days=day, hours=hour, minutes=15 * q),
+                 contacts=20.0, aht_seconds=240.0, method="seasonal_naive")
+        for day in range(5) for hour in range(9, 17) for q in range(4)
+    )  # fmt: skip
+    return crew[0].team
+
+
+class TestReplan:
+    """Every agent already works five Late shifts (11:30-20:00) while the need is
+    09:00-17:00: nobody is free, so filling the gap proposes nothing, and the week has to
+    be re-planned."""
+
+    @pytest.fixture
+    def wrong_hours(self, templates, crew):
+        team = billing_team(crew)
+        late = templates[2]
+        schedules.template_apply(template=late, agents=crew,
+                                 days=[WEEK + timedelta(days=d) for d in range(5)])  # fmt: skip
+        return team
+
+    def test_filling_the_gap_cannot_close_it(self, wrong_hours, supervisor_a):
+        proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a)
+        coverage = proposal_selectors.coverage(proposal, placed(proposal))
+        assert proposal.mode == ProposalMode.FILL and proposal.shifts.count() == 0
+        assert coverage["totals"]["short_after"] == coverage["totals"]["short_before"] > 0
+        assert coverage["totals"]["over_before"] > 0  # the agents are there, at other times
+
+    def test_replan_covers_the_requirement_with_no_more_hours(self, wrong_hours, supervisor_a):
+        before_hours = 100 * 8.5
+        proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a,
+                                    mode=ProposalMode.REPLAN)  # fmt: skip
+        shifts = placed(proposal)
+        coverage = proposal_selectors.coverage(proposal, shifts)
+        assert proposal.mode == ProposalMode.REPLAN
+        assert len(proposal.summary["replaces"]) == 100
+        assert proposal.summary["replaced_hours"] == pytest.approx(before_hours)
+        assert coverage["totals"]["short_before"] > 0
+        assert coverage["totals"]["short_after"] == pytest.approx(0, abs=1e-9)
+        assert coverage["totals"]["kept"] == 0  # no other team has the skill
+        assert all(shift.agent is not None for shift in shifts)
+        assert 0 < proposal.agent_hours <= before_hours
+        assert proposal.agent_hours == pytest.approx(8.5 * len(shifts))
+
+    def test_apply_replaces_the_weeks_shifts(self, wrong_hours, supervisor_a):
+        old = set(Shift.objects.values_list("pk", flat=True))
+        proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a,
+                                    mode=ProposalMode.REPLAN)  # fmt: skip
+        created = services.apply(proposal=proposal, by=supervisor_a)
+        remaining = set(Shift.objects.values_list("pk", flat=True))
+        assert not remaining & old
+        assert remaining == {shift.pk for shift in created}
+        assert len(created) == proposal.shifts.count()
+        assert {shift.note for shift in created} == {f"Proposal {proposal.pk}"}
+        assert ScheduleProposal.objects.get(pk=proposal.pk).status == ProposalStatus.APPLIED
+
+    def test_a_broken_rule_writes_nothing(self, wrong_hours, supervisor_a):
+        old = set(Shift.objects.values_list("pk", "start", "end"))
+        proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a,
+                                    mode=ProposalMode.REPLAN)  # fmt: skip
+        victim = proposal.shifts.filter(agent__isnull=False).first()
+        TimeOff.objects.create(agent=victim.agent, start=victim.start, end=victim.end,
+                               status="approved")  # fmt: skip
+        with pytest.raises(ValidationError) as error:
+            services.apply(proposal=proposal, by=supervisor_a)
+        assert any("approved time off" in text for text in error.value.messages)
+        assert set(Shift.objects.values_list("pk", "start", "end")) == old
+        assert ScheduleProposal.objects.get(pk=proposal.pk).status == ProposalStatus.DRAFT
+
+    def test_a_week_changed_since_is_refused(self, wrong_hours, crew, supervisor_a):
+        proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a,
+                                    mode=ProposalMode.REPLAN)  # fmt: skip
+        schedules.shift_delete(shift=Shift.objects.filter(agent=crew[3]).first())
+        count = Shift.objects.count()
+        with pytest.raises(ValidationError, match="changed since"):
+            services.apply(proposal=proposal, by=supervisor_a)
+        assert Shift.objects.count() == count
+
+    def test_the_page_names_the_mode_and_what_it_replaces(self, client, wrong_hours, supervisor_a):
+        client.force_login(supervisor_a)
+        response = client.post(reverse("staffing-proposal-new"),
+                               {"team": wrong_hours.pk, "week": WEEK, "mode": "replan"})  # fmt: skip
+        proposal = ScheduleProposal.objects.get()
+        assert response.status_code == 302 and proposal.mode == ProposalMode.REPLAN
+        body = client.get(reverse("staffing-proposal", args=[proposal.pk])).content.decode()
+        assert "Re-plan the week" in body and "100 shifts of the week" in body
+        assert body.count('class="shift scheduled-shift replaced-shift"') == 100
+
+
 class TestEditApplyReject:
     def test_apply_writes_the_shifts_through_the_schedule(self, templates, crew, supervisor_a):
         proposal = draft(crew[0].team, supervisor_a)
@@ -431,6 +529,44 @@ class TestPages:
         )
         assert b"Nothing is required" in response.content
         assert not ScheduleProposal.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("form", "field"), [({"team": "abc"}, "team"), ({"mode": "everything"}, "mode")]
+    )
+    def test_bad_input_is_a_400_naming_the_field(self, client, crew, supervisor_a, form, field):
+        client.force_login(supervisor_a)
+        data = {"team": crew[0].team.pk, "week": WEEK, **form}
+        response = client.post(reverse("staffing-proposal-new"), data)
+        assert response.status_code == 400 and response.content.decode().startswith(f"{field}:")
+        assert not ScheduleProposal.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("week", "intervals", "present", "absent"),
+        [
+            (date(2026, 3, 23), 7 * 96 - 4,
+             ["2026-03-29T01:45:00+01:00", "2026-03-29T03:00:00+02:00"], ["2026-03-29T02:"]),
+            (date(2026, 10, 19), 7 * 96 + 4,
+             ["2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00"], []),
+        ],
+    )  # fmt: skip
+    def test_intervals_follow_the_clock_changes(
+        self, client, settings, templates, crew, supervisor_a, week, intervals, present, absent
+    ):
+        settings.TIME_ZONE = "Europe/Berlin"
+        proposal = services.propose_for(team=crew[0].team, week=week, required=hand_made_need(),
+                                        scheduled=np.zeros((7, SLOTS_PER_DAY)), by=supervisor_a)  # fmt: skip
+        client.force_login(supervisor_a)
+        url = reverse("staffing-proposal", args=[proposal.pk])
+        lines = b"".join(client.get(url + "?export=intervals").streaming_content).decode()
+        rows = [line.split(",") for line in lines.strip().splitlines()[1:]]
+        starts = [row[0] for row in rows]
+        assert len(rows) == intervals and len(set(starts)) == intervals
+        assert all(text in starts for text in present)
+        assert not [start for start in starts if any(start.startswith(a) for a in absent)]
+        totals = proposal_selectors.coverage(proposal, placed(proposal))["totals"]
+        assert sum(float(row[1]) for row in rows) / 4 == pytest.approx(totals["required"])
+        assert sum(float(row[4]) for row in rows) / 4 == pytest.approx(totals["proposed"])
+        assert client.get(url).status_code == 200
 
     def test_other_teams_supervisor_and_agents_are_refused(
         self, client, templates, crew, supervisor_a, supervisor_b
