@@ -126,8 +126,10 @@ def read_calculation(body) -> dict:
                 f"{traffic:,.0f} Erlangs (contacts x AHT / interval): at most "
                 f"{MAX_TRAFFIC_ERLANGS:,}."
             ]
-        elif values["max_occupancy"] and values["agents"] is None and "max_occupancy" not in errors:
-            # The cap alone asks for traffic / cap agents: keep that within the agents' range.
+        elif values["max_occupancy"] and "max_occupancy" not in errors:
+            # The cap alone asks for traffic / cap agents: keep that within the agents'
+            # range (whether or not `agents` is given, so that no caller of these values
+            # solves with a cap that would keep a worker busy for minutes).
             concurrency = values["concurrency"] or 1
             if traffic / values["max_occupancy"] > MAX_AGENTS * concurrency:
                 errors["max_occupancy"] = [f"This cap needs more than {MAX_AGENTS:,} agents."]

@@ -333,7 +333,9 @@ def agents_needed(
     """The least number of agents whose service level reaches the target (and whose
     occupancy stays within max_occupancy when given); 0 where there are no contacts.
 
-    Erlang C searches upward from one server (it needs more servers than Erlangs).
+    Erlang C searches upward, a few server counts a pass, from each queue's mode or its
+    occupancy bound (floor(A / cap) - 1), whichever is higher: below the mode a queue is
+    unstable or far short, below the bound the cap is broken.
     Erlang A bisects between 0 and the Erlang C head count for an answer time of 0: an
     Erlang A queue waits less often than its Erlang C twin (callers leave, so the chain
     is smaller), so that count already meets the target under Erlang A."""

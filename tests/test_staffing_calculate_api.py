@@ -186,3 +186,12 @@ def test_a_session_needs_its_csrf_token(manager):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(manager)
     assert client.post(URL, CLASSIC, format="json").status_code == 403
+
+
+def test_a_cap_that_needs_too_many_agents_is_refused_with_agents_given_too(manager):
+    """The cap is checked whether or not `agents` is given: no caller of these values
+    solves a cap that would keep a worker busy for minutes."""
+    body = {"model": "erlang_c", "contacts": 100, "interval_seconds": 1800, "aht_seconds": 180,
+            "target_answer_seconds": 20, "agents": 1, "max_occupancy": 1e-7}  # fmt: skip
+    response = post(manager, body)
+    assert response.status_code == 400 and list(response.json()) == ["max_occupancy"]
