@@ -61,7 +61,9 @@ def _interval(params) -> int:
     return int(value)
 
 
-def _one_name(params, name) -> str | None:
+def one_name(params, name) -> str | None:
+    """The one value of a text parameter (None when absent or empty); two is a 400.
+    Shared with the staffing API's queue and group."""
     values = text_params(params, name)
     if len(values) > 1:
         raise ValidationError({name: [f"One {name} at a time."]})
@@ -127,7 +129,7 @@ class ForecastsView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        queue_name, group_name = _one_name(params, "queue"), _one_name(params, "group")
+        queue_name, group_name = one_name(params, "queue"), one_name(params, "group")
         if queue_name and group_name:
             raise ValidationError({"group": ["Give a queue or a group, not both."]})
         if not queue_name and not group_name:

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
-from core.api import date_param, text_params
+from core.api import date_param
+from forecasting.api import one_name
 from forecasting.models import QueueGroup
 from interactions.models import Queue
 from staffing import erlang
@@ -65,13 +66,6 @@ class StaffingSerializer(serializers.Serializer):
     queue = serializers.CharField()
     queues = QueueSettingsSerializer(many=True)
     results = StaffingRowSerializer(many=True)
-
-
-def _one_name(params, name) -> str | None:
-    values = text_params(params, name)
-    if len(values) > 1:
-        raise ValidationError({name: [f"One {name} at a time."]})
-    return values[0] if values and values[0] else None
 
 
 def _number(value) -> float | None:
@@ -136,7 +130,7 @@ class StaffingView(APIView):
         if not (roles.is_manager(request.user) or roles.is_supervisor(request.user)):
             raise PermissionDenied("Staffing is for managers and supervisors.")
         params = request.query_params
-        queue_name, group_name = _one_name(params, "queue"), _one_name(params, "group")
+        queue_name, group_name = one_name(params, "queue"), one_name(params, "group")
         if queue_name and group_name:
             raise ValidationError({"group": ["Give a queue or a group, not both."]})
         if not queue_name and not group_name:

@@ -10,26 +10,24 @@ sum of its intervals / 4, and the page's totals equal the sums of its table and 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from rest_framework.exceptions import ValidationError
 
 from agents import access
-from agents.models import Team
-from core.localtime import monday_of
+from core.localtime import monday_of, zone
+from forecasting import dashboards as forecast_pages
+from forecasting.dashboards import week_of  # noqa: F401 (the staffing pages' week too)
 from forecasting.history import interval_grid
-from forecasting.models import QueueGroup
-from forecasting.selectors import interval_rows
 from interactions.models import Queue
 from kpis import charts
 from staffing import calculate, erlang, selectors
-from staffing.models import DEFAULT_SHRINKAGE
+from staffing.erlang import MODELS
+from staffing.selectors import INTERVAL_SECONDS
 
-MODELS = ("erlang_c", "erlang_a")
 MODEL_LABELS = {"erlang_c": "Erlang C", "erlang_a": "Erlang A"}
 HOURS_PER_INTERVAL = 0.25
-INTERVAL_SECONDS = 900
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 REQUIRED_COLOUR, SCHEDULED_COLOUR, HEADS_COLOUR = charts.PALETTE[5], charts.PALETTE[2], "#7b8794"
 SL_COLOUR = charts.PALETTE[0]
@@ -56,11 +54,10 @@ class Scope:
 
 
 def options(user) -> tuple[list, list, list]:
-    """The teams, queues and queue groups the user may look at (three queries)."""
+    """The teams, queues and queue groups the user may look at (the forecast page's
+    queues and groups, and the teams)."""
     teams = list(access.visible_teams(user).order_by("name").prefetch_related("queues"))
-    queues = list(Queue.objects.visible_to(user).order_by("name"))
-    groups = list(QueueGroup.objects.visible_to(user).prefetch_related("queues"))
-    return teams, queues, groups
+    return (teams, *forecast_pages.options(user))
 
 
 def select(params, teams: list, queues: list, groups: list) -> Scope | None:
@@ -107,18 +104,6 @@ def _name(item) -> str:
     return item.name
 
 
-def week_of(params, today: date) -> tuple[date, list]:
-    """The Monday of the week asked for (`week=YYYY-MM-DD`, any day of it); next week by
-    default (the one a planner fixes now)."""
-    default = monday_of(today) + timedelta(days=7)
-    if not params.get("week"):
-        return default, []
-    try:
-        return monday_of(date.fromisoformat(params["week"])), []
-    except ValueError:
-        return default, ["The week should read YYYY-MM-DD: showing next week."]
-
-
 def model_of(params) -> str:
     """The model the page compares with the schedule (`model=erlang_c|erlang_a`); Erlang
     A by default, as callers do hang up."""
@@ -128,13 +113,14 @@ def model_of(params) -> str:
 # -- the page ------------------------------------------------------------------------------
 
 
-def coverage(scope: Scope, week: date, model: str, today: date | None = None) -> dict:
-    """Everything the coverage page shows for a scope, a week and the model compared."""
-    period = selectors.shrinkage_period(today)
-    teams = [scope.team] if scope.team else _serving_teams(scope.queues)
-    shrinkages = selectors.team_shrinkage(teams, *period)
-    team_shrinkage = shrinkages[scope.team.pk].used if scope.team else None
-    need = selectors.requirement(scope.queues, week, 7, shrinkage=team_shrinkage)
+def coverage(user, scope: Scope, week: date, model: str) -> dict:
+    """Everything the coverage page shows `user` for a scope, a week and the model
+    compared. Heads to schedule use each queue's plan shrinkage (selectors.plan_shrinkage,
+    the API's and the proposals' too); the shrinkage table lists the teams serving the
+    queues that the user may see, and only counts the others."""
+    need = selectors.requirement(scope.queues, week, 7)
+    shrinkages = need.teams
+    teams = list(access.visible_teams(user).filter(pk__in=list(shrinkages)).order_by("name"))
     # The queues' requirement is met by every agent with their skills, whatever their
     # team: a team's view compares it with all of them (a queue two teams serve is not
     # short in each) and shows the team's own share beside it.
@@ -158,14 +144,17 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
     if own is not None:
         columns["team_scheduled"] = own
     week_totals = totals(required, scheduled, heads)
+    # Proposals always cover Erlang A's requirement (staffing.services): whether the
+    # week is short under it decides the Propose link, whichever model is shown.
+    week_totals["short_erlang_a"] = totals(summed["agents"]["erlang_a"], scheduled, heads)["short"]
     if own is not None:
         week_totals["team_scheduled"] = float(own.sum()) * HOURS_PER_INTERVAL
     week_totals.update(
         required_erlang_c=float(columns["required_erlang_c"].sum()) * HOURS_PER_INTERVAL,
         required_erlang_a=float(columns["required_erlang_a"].sum()) * HOURS_PER_INTERVAL,
     )
-    targets = {part.settings.target_service_level for part in need.queues.values()
-               if part.settings.real_time}  # fmt: skip
+    targets = {float(target) for part in need.queues.values() if part.settings.real_time
+               for target in np.unique(part.target_service_level)}  # fmt: skip
     return {
         "starts": starts,
         "columns": columns,
@@ -196,11 +185,13 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
             }
             for team in teams
         ],  # fmt: skip
-        "shrinkage_period": period,
+        "shrinkage_period": selectors.shrinkage_period(),
+        "hidden_teams": len(shrinkages) - len(teams),
         "queue_settings": [
             {
                 "queue": part.queue.name,
-                "target": 100 * part.settings.target_service_level,
+                "target": 100 * float(part.target_service_level.min()),
+                "target_high": 100 * float(part.target_service_level.max()),
                 "answer_seconds": part.settings.answer_seconds,
                 "real_time": part.settings.real_time,
                 "patience": part.settings.patience_seconds if part.settings.real_time else None,
@@ -213,10 +204,6 @@ def coverage(scope: Scope, week: date, model: str, today: date | None = None) ->
             for part in need.queues.values()
         ],  # fmt: skip
     }
-
-
-def _serving_teams(queues) -> list:
-    return list(Team.objects.filter(queues__in=queues).distinct().order_by("name"))
 
 
 def _percent(value):
@@ -479,7 +466,8 @@ class Prefill:
 def whatif_prefill(params, queues: list, today: date) -> tuple[Prefill | None, list]:
     """The queue (`queue=`, else the first the user may see), the day (`date=`, else next
     Monday) and the interval (`time=HH:MM`, `time=day` for the whole day, else the day's
-    busiest) of the stored forecast, and the queue's settings in force."""
+    busiest) of the stored forecast (selectors.forecast_arrays, the coverage page's and
+    the API's reader), and the queue's settings in force."""
     errors = []
     day = monday_of(today) + timedelta(days=7)
     if params.get("date"):
@@ -498,10 +486,22 @@ def whatif_prefill(params, queues: list, today: date) -> tuple[Prefill | None, l
     if mode == "interval" and clock not in clock_options():
         errors.append(f"The interval should be a quarter hour such as 10:15, not {clock!r}.")
         mode, clock = "busiest", ""
-    rows = interval_rows([queue], day, day)
-    values, note = _forecast_numbers(rows, mode, clock)
+    starts, contacts, aht = selectors.forecast_arrays([queue], day, 1)
+    center = zone()
+    local_starts = [datetime.fromtimestamp(int(start), center) for start in starts]
+    chosen = None
+    if mode == "interval":
+        # The first of a fall-back day's two 01:xx; none on a spring-forward day's 02:xx.
+        chosen = next(
+            (k for k, start in enumerate(local_starts) if f"{start:%H:%M}" == clock), None
+        )
+        if chosen is None:
+            errors.append(f"{day:%-d %b %Y} has no {clock} (the clocks go forward): "
+                          "showing the day's busiest interval.")  # fmt: skip
+            mode, clock = "busiest", ""
+    values, note = _forecast_numbers(local_starts, contacts[0], aht[0], mode, chosen)
     settings = selectors.queue_settings([queue], day)[queue.pk]
-    shrinkage, team = _queue_shrinkage(queue, today)
+    shrinkage = selectors.plan_shrinkage([queue], today)[queue.pk]
     values.update(
         target_service_level=100 * settings.target_service_level,
         target_answer_seconds=settings.answer_seconds,
@@ -511,7 +511,7 @@ def whatif_prefill(params, queues: list, today: date) -> tuple[Prefill | None, l
         shrinkage=100 * shrinkage,
     )
     note += f" Patience {settings.patience_source} ({PATIENCE_SOURCES[settings.patience_source]})"
-    note += f"; shrinkage of {team.name} (the one its plan uses)." if team else "."
+    note += "; shrinkage: the one the queue's plan uses (its teams', weighted by their agents)."
     prefill = Prefill(queue, day, mode, clock if mode == "interval" else "", values, note)
     prefill.clock = prefill.clock or values.pop("clock", "")
     return prefill, errors
@@ -524,22 +524,14 @@ PATIENCE_SOURCES = {
 }
 
 
-def _queue_shrinkage(queue, today: date) -> tuple[float, object]:
-    """The shrinkage the plan of the first team serving the queue uses (the configured
-    default when no team serves it), and that team."""
-    team = queue.teams.order_by("name").first()
-    if team is None:
-        return DEFAULT_SHRINKAGE, None
-    return selectors.team_shrinkage([team], *selectors.shrinkage_period(today))[team.pk].used, team
-
-
-def _forecast_numbers(rows: list[dict], mode: str, clock: str) -> tuple[dict, str]:
-    """Contacts, AHT and interval length of the forecast rows asked for, and a sentence
-    saying where they come from."""
-    contacts = np.array([row["contacts"] for row in rows])
-    handle = np.array([row["aht_seconds"] or 0.0 for row in rows])
-    weight = float(contacts[handle > 0].sum())
-    day_aht = float((contacts * handle).sum() / weight) if weight else None
+def _forecast_numbers(
+    starts: list, contacts: np.ndarray, aht: np.ndarray, mode: str, chosen: int | None
+) -> tuple[dict, str]:
+    """Contacts, AHT and interval length of the forecast asked for (the interval
+    `chosen`, the day's busiest, or the whole day), and a sentence saying where they
+    come from. AHT is NaN where no contacts are expected."""
+    work = np.where(contacts > 0, contacts * aht, 0.0)
+    day_aht = float(work.sum() / contacts.sum()) if contacts.sum() > 0 else None
     if mode == "day":
         open_ = np.flatnonzero(contacts > 0)
         if not open_.size:
@@ -547,32 +539,28 @@ def _forecast_numbers(rows: list[dict], mode: str, clock: str) -> tuple[dict, st
                 "No contacts are forecast that day: type your own numbers."
             )
         span = int(open_[-1] - open_[0] + 1)
-        first, last = rows[open_[0]]["start"], rows[open_[-1]]["start"] + timedelta(minutes=15)
+        first, last = starts[open_[0]], starts[open_[-1]] + timedelta(minutes=15)
         return {
             "contacts": round(float(contacts.sum()), 1),
             "aht_seconds": _rounded(day_aht),
-            "interval_seconds": span * 900,
+            "interval_seconds": span * INTERVAL_SECONDS,
         }, (
             f"The whole day's forecast, spread evenly over its open hours "
             f"({first:%H:%M}–{last:%H:%M}, {span / 4:g} h): the average staffing of the day, "
             f"not of its peak."
         )
-    if mode == "busiest":
-        k = int(contacts.argmax()) if contacts.size else 0
-    else:
-        k = next(n for n, row in enumerate(rows) if row["start"].strftime("%H:%M") == clock)
-    row = rows[k]
-    aht = row["aht_seconds"] or day_aht
-    label = row["start"].strftime("%H:%M")
+    k = int(contacts.argmax()) if mode == "busiest" else chosen
+    start = starts[k]
+    label = start.strftime("%H:%M")
     what = "the day's busiest interval" if mode == "busiest" else "the interval"
-    note = (f"The forecast of {what}, {row['start']:%a %-d %b} {label}–"
-            f"{row['start'] + timedelta(minutes=15):%H:%M}.")  # fmt: skip
-    if not row["contacts"]:
+    note = (f"The forecast of {what}, {start:%a %-d %b} {label}–"
+            f"{start + timedelta(minutes=15):%H:%M}.")  # fmt: skip
+    if not contacts[k]:
         note += " No contacts are forecast then: type a volume."
     return {
-        "contacts": round(row["contacts"], 1),
-        "aht_seconds": _rounded(aht),
-        "interval_seconds": 900,
+        "contacts": round(float(contacts[k]), 1),
+        "aht_seconds": _rounded(day_aht if np.isnan(aht[k]) else float(aht[k])),
+        "interval_seconds": INTERVAL_SECONDS,
         "clock": label,
     }, note
 
@@ -615,10 +603,15 @@ def _shown(value):
     return int(value) if value.is_integer() else value
 
 
-def whatif_curve(body) -> tuple[dict | None, dict | None]:
+def whatif_curve(body: dict) -> tuple[dict | None, dict | None]:
     """The service level of a range of head counts around the answers, under both
     models, for the calculate API's inputs (read and checked by its own
-    read_calculation): one engine call per model. Errors name the field, as the API's."""
+    read_calculation, so a target is required and an occupancy cap that would need too
+    many agents is refused): one engine call per model. The curve draws every head
+    count, so `agents` is refused rather than ignored. Errors name the field, as the
+    API's."""
+    if "agents" in body:
+        return None, {"agents": ["The curve draws every head count: leave agents out."]}
     try:
         values = calculate.read_calculation({**body, "model": "erlang_a"})
     except ValidationError as error:
@@ -632,7 +625,7 @@ def whatif_curve(body) -> tuple[dict | None, dict | None]:
     for model in MODELS:
         patience = values["patience_seconds"] if model == "erlang_a" else None
         needed[model] = int(erlang.agents_needed(
-            model, target_service_level=values["target_service_level"] or 0.8,
+            model, target_service_level=values["target_service_level"],
             answer_seconds=answer, max_occupancy=values["max_occupancy"],
             patience_seconds=patience, **interval,
         ))  # fmt: skip

@@ -17,7 +17,7 @@ SQL sums and fetches; numpy lays the results on the grid of local 15-minute inte
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -65,7 +65,7 @@ OFF_CONTACT_KINDS = (
     ActivityKind.MEETING,
     ActivityKind.TRAINING,
 )
-# Patience is estimated from this many weeks of history before the day planned for.
+# Patience is estimated from this many weeks of history before today.
 PATIENCE_WEEKS = 8
 # A queue nobody abandoned (or without history) is planned as customers who do not give
 # up: the longest patience the engine takes, with which Erlang A agrees with Erlang C,
@@ -105,11 +105,30 @@ class Patience:
     waited_seconds: float
 
     @property
-    def seconds(self) -> float | None:
-        """The patience a plan uses: the override wins over the estimate."""
-        return (
-            self.override_seconds if self.override_seconds is not None else self.estimated_seconds
-        )
+    def source(self) -> str:
+        """Where the patience a plan uses comes from: "override" (it wins), else
+        "estimated", else "fallback" (no abandonment yet)."""
+        if self.override_seconds is not None:
+            return "override"
+        return "estimated" if self.estimated_seconds is not None else "fallback"
+
+    @property
+    def seconds(self) -> float:
+        """The patience a plan uses: the override, else the estimate, else
+        FALLBACK_PATIENCE_SECONDS."""
+        return {
+            "override": self.override_seconds,
+            "estimated": self.estimated_seconds,
+            "fallback": FALLBACK_PATIENCE_SECONDS,
+        }[self.source]
+
+
+def patience_period(today: date | None = None) -> tuple[date, date]:
+    """The days patience is estimated over: the PATIENCE_WEEKS weeks before today. Not
+    the weeks before the day planned for, so that an interval gets the same patience
+    (and agents) whether it is read in a day, a week or a proposal's range."""
+    today = today or local_today()
+    return today - timedelta(weeks=PATIENCE_WEEKS), today - timedelta(days=1)
 
 
 def patience(queues, first_day: date, last_day: date) -> dict[int, Patience]:
@@ -320,15 +339,16 @@ class QueueSettings:
     """What the engine needs for one queue on a day, each with where it came from.
 
     - `target_service_level` 0-1: the queue's staffing setting, else the service level
-      Target in force for the queue, else the center's (kpis' targets are percentages:
-      divided by 100), else 0.8; `target_source` "setting", "queue target", "center
-      target" or "default";
+      Target in force for the queue that day, else the center's (kpis' targets are
+      percentages: divided by 100), else 0.8; `target_source` "setting", "queue
+      target", "center target" or "default";
     - `answer_seconds`: the queue's threshold T (Queue.service_level_seconds), for
       deferred channels the response target;
     - `max_occupancy` 0-1 (setting, else 0.85); `concurrency` (setting, else 1);
-    - `patience`: the Patience of the PATIENCE_WEEKS weeks before the day, and
-      `patience_seconds` the one Erlang A uses: the override, else the estimate, else
-      FALLBACK_PATIENCE_SECONDS (`patience_source` "override", "estimated", "fallback");
+    - `patience`: the Patience of patience_period() (the PATIENCE_WEEKS weeks before
+      today, whatever the day), and `patience_seconds` the one Erlang A uses
+      (Patience.seconds: the override, else the estimate, else
+      FALLBACK_PATIENCE_SECONDS; `patience_source` Patience.source);
     - `real_time`: voice and chat (Erlang C and A); e-mail, SMS and social are deferred
       work (erlang.deferred_agents)."""
 
@@ -339,68 +359,76 @@ class QueueSettings:
     max_occupancy: float
     concurrency: int
     patience: Patience
-    patience_seconds: float
-    patience_source: str
     real_time: bool
 
     @property
-    def channel(self) -> str:
-        return self.queue.channel
+    def patience_seconds(self) -> float:
+        return self.patience.seconds
+
+    @property
+    def patience_source(self) -> str:
+        return self.patience.source
 
 
-def _service_level_targets(ids: list[int], day: date) -> tuple[dict[int, float], float | None]:
-    """The service-level target (percent) in force on `day` per queue, and the center's,
-    by the rule of kpis.selectors.targets_for (the queue's own before the center's; the
-    latest valid from among those in force): one query for all the queues."""
-    by_queue, center = {}, None
+def _service_level_targets(
+    ids: list[int], first_day: date, days: int
+) -> tuple[dict[int, list], list]:
+    """The service-level target (percent, None where none) in force on each of `days`
+    local days from first_day: per queue, and the center's; by the rule of
+    kpis.selectors.targets_for (the queue's own before the center's; the latest valid
+    from among those in force). One query for all the queues and days; the loop is over
+    the few target rows, each laid on the days it is in force."""
+    by_queue, center = {}, [None] * days
     rows = (
-        Target.objects.in_force(day)
+        Target.objects.in_force(first_day, first_day + timedelta(days=days - 1))
         .filter(kpi="service_level")
         .filter(Q(scope="center") | Q(scope="queue", queue_id__in=ids))
         .order_by("valid_from", "pk")  # the latest last: it wins
-        .values_list("scope", "queue_id", "value")
+        .values_list("scope", "queue_id", "value", "valid_from", "due_by")
     )
-    for scope, queue_id, value in rows:
-        if scope == "center":
-            center = value
-        else:
-            by_queue[queue_id] = value
+    for scope, queue_id, value, valid_from, due_by in rows:
+        low = max((valid_from - first_day).days, 0)
+        high = days if due_by is None else min((due_by - first_day).days + 1, days)
+        values = center if scope == "center" else by_queue.setdefault(queue_id, [None] * days)
+        values[low:high] = [value] * (high - low)
     return by_queue, center
 
 
-def queue_settings(queues, day: date) -> dict[int, QueueSettings]:
-    """The staffing settings of each queue on the local `day`, by queue id (four
-    queries: queues, settings, targets, patience)."""
+def _target(row, queue_target, center_target) -> tuple[float, str]:
+    """A queue's target (0-1) on a day and where it comes from."""
+    if row is not None and row.target_service_level is not None:
+        target, source = row.target_service_level, "setting"
+    elif queue_target is not None:
+        target, source = queue_target / 100, "queue target"
+    elif center_target is not None:
+        target, source = center_target / 100, "center target"
+    else:
+        target, source = DEFAULT_TARGET_SERVICE_LEVEL, "default"
+    # A target of 100 % is never reached by a finite number of agents (the engine's
+    # range is below 1); 0 % would need none.
+    return min(max(target, 0.01), 0.999), source
+
+
+def _settings_over(
+    queues, first_day: date, days: int, today: date | None = None
+) -> tuple[dict[int, QueueSettings], dict]:
+    """queue_settings of first_day, and each queue's (target 0-1, its source) on each of
+    the `days` days (a list by queue id): four queries (queues, settings, targets,
+    patience)."""
     queues = list(Queue.objects.filter(pk__in=_ids(queues)))
     ids = [queue.pk for queue in queues]
     rows = {row.queue_id: row for row in QueueStaffing.objects.filter(queue_id__in=ids)}
-    by_queue, center = _service_level_targets(ids, day)
-    patiences = patience(queues, day - timedelta(weeks=PATIENCE_WEEKS), day - timedelta(days=1))
-    result = {}
+    by_queue, center = _service_level_targets(ids, first_day, days)
+    patiences = patience(queues, *patience_period(today))
+    result, daily = {}, {}
     for queue in queues:
         row = rows.get(queue.pk)
-        if row is not None and row.target_service_level is not None:
-            target, source = row.target_service_level, "setting"
-        elif queue.pk in by_queue:
-            target, source = by_queue[queue.pk] / 100, "queue target"
-        elif center is not None:
-            target, source = center / 100, "center target"
-        else:
-            target, source = DEFAULT_TARGET_SERVICE_LEVEL, "default"
-        # A target of 100 % is never reached by a finite number of agents (the engine's
-        # range is below 1); 0 % would need none.
-        target = min(max(target, 0.01), 0.999)
-        queue_patience = patiences[queue.pk]
-        if queue_patience.override_seconds is not None:
-            used, patience_source = queue_patience.override_seconds, "override"
-        elif queue_patience.estimated_seconds is not None:
-            used, patience_source = queue_patience.estimated_seconds, "estimated"
-        else:
-            used, patience_source = FALLBACK_PATIENCE_SECONDS, "fallback"
+        queue_targets = by_queue.get(queue.pk, [None] * days)
+        daily[queue.pk] = targets = [_target(row, queue_targets[n], center[n]) for n in range(days)]
         result[queue.pk] = QueueSettings(
             queue=queue,
-            target_service_level=target,
-            target_source=source,
+            target_service_level=targets[0][0],
+            target_source=targets[0][1],
             answer_seconds=float(queue.service_level_seconds),
             max_occupancy=(
                 row.max_occupancy
@@ -408,12 +436,17 @@ def queue_settings(queues, day: date) -> dict[int, QueueSettings]:
                 else DEFAULT_MAX_OCCUPANCY
             ),
             concurrency=row.concurrency if row is not None else 1,
-            patience=queue_patience,
-            patience_seconds=used,
-            patience_source=patience_source,
+            patience=patiences[queue.pk],
             real_time=queue.channel in REAL_TIME_CHANNELS,
         )
-    return result
+    return result, daily
+
+
+def queue_settings(queues, day: date, today: date | None = None) -> dict[int, QueueSettings]:
+    """The staffing settings of each queue on the local `day`, by queue id, patience
+    estimated as of `today` (default: the local today); four queries: queues, settings,
+    targets, patience."""
+    return _settings_over(queues, day, 1, today)[0]
 
 
 # Scheduled agents ----------------------------------------------------------------------
@@ -532,15 +565,17 @@ def scheduled_agents(queues, first_day: date, days: int, team=None) -> np.ndarra
 class QueueRequirement:
     """One queue's requirement per interval of the grid (numpy arrays of its length):
     `contacts` (forecast, 0 where none stored), `aht_seconds` (NaN where no contacts are
-    expected), `agents[model]` agents needed (Erlang C and Erlang A; for a deferred
-    channel both are erlang.deferred_agents' float agents, the same under both models),
+    expected), `target_service_level` (0-1, the one in force on each interval's day),
+    `agents[model]` agents needed (Erlang C and Erlang A; for a deferred channel both
+    are erlang.deferred_agents' float agents, the same under both models),
     `scheduled[model]` heads to schedule after `shrinkage` (erlang.scheduled), and the
-    `settings` and shrinkage used."""
+    `settings` (those of the range's first day) and shrinkage used."""
 
     settings: QueueSettings
     shrinkage: float
     contacts: np.ndarray
     aht_seconds: np.ndarray
+    target_service_level: np.ndarray
     agents: dict[str, np.ndarray]
     scheduled: dict[str, np.ndarray]
 
@@ -551,16 +586,16 @@ class QueueRequirement:
 
 @dataclass
 class Requirement:
-    """The requirement of some queues over `days` local days from `first_day`: `starts`
-    (UTC epoch seconds of every local 15-minute interval, interval_grid's), `local_starts`
-    (the same as aware datetimes in the center's zone) and `queues` (QueueRequirement
-    by queue id, in the queues' name order). `total()` is a queue group's: the sum of its
+    """The requirement of some queues over a range of local days: `starts` (UTC epoch
+    seconds of every local 15-minute interval, interval_grid's), `local_starts` (the
+    same as aware datetimes in the center's zone) and `queues` (QueueRequirement by
+    queue id, in the queues' name order); `teams`: the Shrinkage of every team serving
+    them, by team id (what plan_shrinkage weighed). `total()` is a queue group's: the sum of its
     queues' (agents are skill-specific, so a group's need is its queues' needs added)."""
 
-    first_day: date
-    days: int
     starts: np.ndarray
     queues: dict[int, QueueRequirement] = field(default_factory=dict)
+    teams: dict[int, Shrinkage] = field(default_factory=dict)
 
     @property
     def local_starts(self) -> list[datetime]:
@@ -590,7 +625,13 @@ class Requirement:
 def plan_shrinkage(queues, today: date | None = None) -> dict[int, float]:
     """The shrinkage the plan uses for each queue, by queue id: that of the teams
     serving it (Team.queues), each team's `Shrinkage.used` over the default period,
-    weighted by the team's active agents; 0.30 for a queue no team serves."""
+    weighted by the team's active agents; 0.30 for a queue no team serves. The one
+    definition of the heads to schedule, on every page, API and proposal."""
+    return _plan_shrinkage(queues, today)[0]
+
+
+def _plan_shrinkage(queues, today: date | None = None) -> tuple[dict[int, float], dict]:
+    """plan_shrinkage, and the Shrinkage of each serving team by team id."""
     ids = _ids(queues)
     teams = (
         Team.objects.filter(queues__in=ids)
@@ -604,78 +645,87 @@ def plan_shrinkage(queues, today: date | None = None) -> dict[int, float]:
         weight = max(heads, 1)
         weights[queue_id][0] += weight * measured[team_id].used
         weights[queue_id][1] += weight
-    return {
+    per_queue = {
         queue_id: total / count if count else DEFAULT_SHRINKAGE
         for queue_id, (total, count) in weights.items()
     }
+    return per_queue, measured
 
 
-def _forecast_arrays(
+def forecast_arrays(
     queues, first_day: date, days: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored forecast on the grid: (starts, contacts[queue, interval],
-    aht[queue, interval]) with queues in the given order; one query."""
-    starts, _, _ = interval_grid(first_day, days)
+    """The stored forecast on the grid of `days` local days from first_day: (starts,
+    contacts[queue, interval], aht[queue, interval]) with queues in the given order;
+    one query, its interval offsets computed in SQL and laid on the grid by numpy.
+
+    The one reader of the stored forecast for staffing (coverage, API, what-if,
+    proposals). An interval with contacts but no handle time (not what a forecast
+    stores, but possible) takes the queue's mean of that local day, weighted by
+    contacts: the same whatever range the day is read in; with none known that day no
+    agents can be computed for it, so it counts no contacts. AHT is NaN where nothing
+    is expected."""
+    starts, day_index, _ = interval_grid(first_day, days)
     begin, end = local_days(first_day, days)
-    index = {queue.pk: row for row, queue in enumerate(queues)}
-    contacts = np.zeros((len(queues), len(starts)))
-    aht = np.full((len(queues), len(starts)), np.nan)
-    rows = Forecast.objects.filter(queue_id__in=index, start__gte=begin, start__lt=end).values_list(
-        "queue_id", "start", "contacts", "aht_seconds"
+    ids = np.array([queue.pk for queue in queues], dtype=np.int64)
+    order = np.argsort(ids)
+    contacts = np.zeros((len(ids), len(starts)))
+    aht = np.full((len(ids), len(starts)), np.nan)
+    rows = (
+        Forecast.objects.filter(queue_id__in=ids.tolist(), start__gte=begin, start__lt=end)
+        .annotate(offset=Seconds(Value(begin, output_field=DateTimeField()), F("start")))
+        .values_list("queue_id", "offset", "contacts", "aht_seconds")
     )
-    stored = list(rows)
-    if stored:
-        queue_ids, moments, counts, times = zip(*stored, strict=True)
-        row = np.array([index[queue_id] for queue_id in queue_ids])
-        column = (
-            np.array([moment.timestamp() for moment in moments]) - starts[0]
-        ) // INTERVAL_SECONDS
-        contacts[row, column.astype(np.int64)] = counts
-        aht[row, column.astype(np.int64)] = np.array(times, dtype=float)  # None -> NaN
-    # An interval with contacts but no handle time (not what a forecast stores, but
-    # possible): the queue's mean over the range, weighted by contacts; with none known
-    # at all no agents can be computed for it, so it counts no contacts.
-    known = contacts * np.nan_to_num(aht)
-    weight = np.where(np.isnan(aht), 0.0, contacts).sum(axis=1, keepdims=True)
+    stored = np.array(list(rows), dtype=float).reshape(-1, 4)  # a NULL AHT is NaN
+    row = order[np.searchsorted(ids[order], stored[:, 0].astype(np.int64))]
+    column = (np.rint(stored[:, 1]) // INTERVAL_SECONDS).astype(np.int64)
+    contacts[row, column] = stored[:, 2]
+    aht[row, column] = stored[:, 3]
+    known = ~np.isnan(aht)
+    work_by_day = np.zeros((days, len(ids)))
+    known_by_day = np.zeros((days, len(ids)))
+    np.add.at(work_by_day, day_index, np.where(known, contacts * aht, 0.0).T)
+    np.add.at(known_by_day, day_index, np.where(known, contacts, 0.0).T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = known.sum(axis=1, keepdims=True) / weight
-    missing = (contacts > 0) & np.isnan(aht)
-    aht = np.where(missing, np.broadcast_to(mean, aht.shape), aht)
+        day_mean = (work_by_day / known_by_day).T[:, day_index]
+    missing = (contacts > 0) & ~known
+    aht = np.where(missing, day_mean, aht)
     contacts = np.where((contacts > 0) & np.isnan(aht), 0.0, contacts)
+    aht = np.where(contacts > 0, aht, np.nan)
     return starts, contacts, aht
 
 
-def requirement(queues, first_day: date, days: int, shrinkage: float | None = None) -> Requirement:
+def requirement(queues, first_day: date, days: int) -> Requirement:
     """Agents the stored forecast needs in every local 15-minute interval of `days`
     local days from `first_day`, per queue, under Erlang C and Erlang A (spec/staffing.md).
 
     Real-time queues (voice, chat) go through erlang.agents_needed with their settings
-    (queue_settings of `first_day`: target, answer time, occupancy cap, concurrency,
+    (target in force on each interval's day, answer time, occupancy cap, concurrency,
     patience for Erlang A); deferred ones (e-mail, SMS, social) through
     erlang.deferred_agents against their response target, read with a lead-in of the
-    days before so that work arriving then and due in the range counts. Heads to
-    schedule use `shrinkage` when given, else plan_shrinkage's. The forecast is one
-    query; the engine one call per model for all real-time queues."""
+    days before so that work arriving then and due in the range counts. Nothing depends
+    on the range but the intervals in it: an interval has the same numbers read in a
+    day, a week or a proposal's range. Heads to schedule use plan_shrinkage's. The
+    forecast is one query; the engine one call per model for all real-time queues."""
     queues = sorted(Queue.objects.filter(pk__in=_ids(queues)), key=lambda queue: queue.name)
-    settings_by_queue = queue_settings(queues, first_day)
-    deferred = [not settings_by_queue[queue.pk].real_time for queue in queues]
+    deferred = [queue.channel not in REAL_TIME_CHANNELS for queue in queues]
     lead_days = 0
     if any(deferred):
         longest = max(
-            settings_by_queue[queue.pk].answer_seconds
+            queue.service_level_seconds
             for queue, late in zip(queues, deferred, strict=True)
             if late
         )
         lead_days = math.ceil(longest / 86_400)
-    starts, contacts, aht = _forecast_arrays(
-        queues, first_day - timedelta(days=lead_days), days + lead_days
-    )
-    lead = len(starts) - len(interval_grid(first_day, days)[0])
-    shrinkages = (
-        dict.fromkeys((queue.pk for queue in queues), shrinkage)
-        if shrinkage is not None
-        else plan_shrinkage(queues)
-    )
+    read_from, read_days = first_day - timedelta(days=lead_days), days + lead_days
+    settings_by_queue, daily_targets = _settings_over(queues, read_from, read_days)
+    starts, contacts, aht = forecast_arrays(queues, read_from, read_days)
+    _, day_index, _ = interval_grid(read_from, read_days)
+    lead = int(np.count_nonzero(day_index < lead_days))
+    targets = np.array(
+        [[target for target, _ in daily_targets[queue.pk]] for queue in queues], dtype=float
+    ).reshape(len(queues), read_days)[:, day_index]
+    shrinkages, teams = _plan_shrinkage(queues)
 
     def column(name):
         return np.array(
@@ -691,7 +741,7 @@ def requirement(queues, first_day: date, days: int, shrinkage: float | None = No
                 contacts[live],
                 aht[live],
                 INTERVAL_SECONDS,
-                column("target_service_level")[live],
+                targets[live],
                 column("answer_seconds")[live],
                 max_occupancy=column("max_occupancy")[live],
                 patience_seconds=column("patience_seconds")[live] if model == "erlang_a" else None,
@@ -704,15 +754,19 @@ def requirement(queues, first_day: date, days: int, shrinkage: float | None = No
         for model in erlang.MODELS:
             agents[model][~live] = work
 
-    result = Requirement(first_day=first_day, days=days, starts=starts[lead:])
+    result = Requirement(starts=starts[lead:], teams=teams)
     for row, queue in enumerate(queues):
         queue_shrinkage = shrinkages[queue.pk]
         needed = {model: agents[model][row, lead:] for model in erlang.MODELS}
+        target, source = daily_targets[queue.pk][lead_days]  # the range's first day
         result.queues[queue.pk] = QueueRequirement(
-            settings=settings_by_queue[queue.pk],
+            settings=replace(
+                settings_by_queue[queue.pk], target_service_level=target, target_source=source
+            ),
             shrinkage=queue_shrinkage,
             contacts=contacts[row, lead:],
-            aht_seconds=np.where(contacts[row, lead:] > 0, aht[row, lead:], np.nan),
+            aht_seconds=aht[row, lead:],
+            target_service_level=targets[row, lead:],
             agents=needed,
             scheduled={
                 model: erlang.scheduled(needed[model], queue_shrinkage).astype(float)

@@ -32,7 +32,7 @@ def coverage_page(request):
     }  # fmt: skip
     if scope is None or not scope.queues:
         return render(request, "staffing/coverage.html", context)
-    data = dashboards.coverage(scope, week, model)
+    data = dashboards.coverage(user, scope, week, model)
     if requested(request, "intervals"):
         header, rows = dashboards.intervals_csv(data["starts"], data["columns"], model)
         return csv_response(csv_filename("coverage", scope.name, week, model), header, rows)
@@ -71,6 +71,8 @@ def whatif_curve(request):
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
         return JsonResponse({"detail": "The body should be a JSON object."}, status=400)
     curve, errors = dashboards.whatif_curve(body)
     if errors:

@@ -2,19 +2,24 @@
 numbers the engine's on the stored forecast and the selectors' scheduled agents,
 scoping and bad input."""
 
+import csv
+import io
 from datetime import UTC, date, time, timedelta
 
 import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
-from core.localtime import at_local, local_days
+from core.localtime import at_local, local_days, local_today, monday_of
 from forecasting.models import Forecast, QueueGroup
+from kpis import rollup
+from kpis.models import Target
 from staffing import erlang, selectors
 from staffing.models import QueueStaffing, TeamStaffing
 from tests.factories import (
     AgentFactory,
     AgentSkillFactory,
+    InteractionFactory,
     QueueFactory,
     ShiftActivityFactory,
     ShiftFactory,
@@ -174,3 +179,45 @@ def test_bad_input_is_a_400_naming_the_field(manager, served, query, field):
     response = get(manager, query)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_wednesday_interval_has_the_same_agents_in_the_coverage_week_and_the_api_day(
+    client, manager, team_a
+):
+    """Read in a week (coverage) or in its day (the API), an interval gets the same
+    agents: the target in force on its own day (a queue target from Wednesday) and the
+    patience of the weeks before today, whatever the range (abandons in the week itself,
+    before Wednesday, count in neither)."""
+    week = monday_of(local_today()) + timedelta(days=7)
+    wednesday = week + timedelta(days=2)
+    sales = QueueFactory(name="Sales", required_skill=SkillFactory(name="sales"))
+    team_a.queues.add(sales)
+    store(sales, wednesday, lambda k: 40.0 if 36 <= k < 44 else 0.0, aht=240.0)
+    Target.objects.create(kpi="service_level", scope="center", value=80, valid_from=week)
+    Target.objects.create(kpi="service_level", scope="queue", queue=sales, value=95,
+                          valid_from=wednesday)  # fmt: skip
+    # Abandons last week and on the Monday planned (patience 30 s, then 400 s).
+    for day, wait in ((local_today() - timedelta(days=3), 30), (week, 400)):
+        at = at_local(day, time(10))
+        InteractionFactory(queue=sales, arrived_at=at, answered_at=None,
+                           ended_at=at + timedelta(seconds=wait))  # fmt: skip
+    rollup.roll_up_days([local_today() - timedelta(days=3), week])
+
+    client.force_login(manager)
+    csv_text = client.get(f"/staffing/?scope=queue:Sales&week={week}&export=intervals")
+    text = b"".join(csv_text.streaming_content).decode("utf-8-sig")
+    rows = {row["start"]: row for row in csv.DictReader(io.StringIO(text))}
+    day = get(manager, f"queue=Sales&date={wednesday}").json()
+    assert day["queues"][0]["target_service_level"] == 0.95
+    assert day["queues"][0]["patience_seconds"] == pytest.approx(30.0)
+    compared = 0
+    for row in day["results"]:
+        if row["contacts"]:
+            week_row = rows[row["start"]]
+            assert float(week_row["required_erlang_a"]) == row["erlang_a"]["agents"]
+            assert float(week_row["required_erlang_c"]) == row["erlang_c"]["agents"]
+            compared += 1
+    assert compared == 8
+    expected = erlang.agents_needed("erlang_a", 40, 240, 900, 0.95, 20, max_occupancy=0.85,
+                                    patience_seconds=30.0)  # fmt: skip
+    assert day["results"][36]["erlang_a"]["agents"] == expected

@@ -133,7 +133,12 @@ def test_patience_is_all_waiting_over_the_abandoned_and_the_override_wins(waits)
     assert found[sales.pk].override_seconds is None and found[sales.pk].abandoned == 4
     assert found[care.pk].estimated_seconds == pytest.approx((52 + 77 + 33.5) / 3)
     assert found[care.pk].seconds == 120 and found[care.pk].override_seconds == 120
-    assert found[quiet.pk].estimated_seconds is None and found[quiet.pk].seconds is None
+    assert found[quiet.pk].estimated_seconds is None
+    assert (found[quiet.pk].seconds, found[quiet.pk].source) == (
+        selectors.FALLBACK_PATIENCE_SECONDS,
+        "fallback",
+    )
+    assert (found[sales.pk].source, found[care.pk].source) == ("estimated", "override")
     # Only the days asked for: the second day has Sales alone.
     second = selectors.patience([sales, care], DAY + timedelta(days=1), DAY + timedelta(days=1))
     assert second[sales.pk].estimated_seconds == pytest.approx((52 + 77) / 2)
@@ -157,7 +162,8 @@ def test_queue_settings_resolve_target_patience_and_channel(waits):
     QueueStaffing.objects.create(queue=sales, target_service_level=0.85, max_occupancy=0.9)
     QueueStaffing.objects.create(queue=chat, concurrency=2, patience_seconds=200)
 
-    found = selectors.queue_settings([sales, care, chat, mail], later)
+    # Patience as of a week after the history (the 8 weeks before today's).
+    found = selectors.queue_settings([sales, care, chat, mail], later, today=later)
     assert (found[sales.pk].target_service_level, found[sales.pk].target_source) == (
         0.85,
         "setting",
@@ -174,12 +180,16 @@ def test_queue_settings_resolve_target_patience_and_channel(waits):
     assert (found[chat.pk].concurrency, found[sales.pk].concurrency) == (2, 1)
     assert found[sales.pk].answer_seconds == 20 and found[mail.pk].answer_seconds == 86_400
     assert [found[q.pk].real_time for q in (sales, care, chat, mail)] == [True, True, True, False]
-    # Patience: estimated from the 8 weeks before, the override, or the fallback.
+    # Patience: estimated from the 8 weeks before today, the override, or the fallback.
     assert found[sales.pk].patience_source == "estimated"
     assert found[sales.pk].patience_seconds == pytest.approx((2 * 52 + 2 * 77) / 4)
     assert (found[chat.pk].patience_seconds, found[chat.pk].patience_source) == (200, "override")
     assert found[mail.pk].patience_source == "fallback"
     assert found[mail.pk].patience_seconds == selectors.FALLBACK_PATIENCE_SECONDS
+    # Not the weeks before the day planned for: a day planned in the history's week
+    # has the same patience.
+    earlier = selectors.queue_settings([sales], DAY, today=later)[sales.pk]
+    assert earlier.patience_seconds == found[sales.pk].patience_seconds
     # Nothing set anywhere: 0.8.
     Target.objects.all().delete()
     assert selectors.queue_settings([care], later)[care.pk].target_service_level == 0.8
@@ -401,9 +411,6 @@ def test_requirement_is_the_engine_on_the_stored_forecast():
     assert total["agents"]["erlang_c"][40] == sum(
         part.agents["erlang_c"][40] for part in found.queues.values()
     )
-    # A shrinkage given wins.
-    given = selectors.requirement([voice], DAY, 1, shrinkage=0.5).queues[voice.pk]
-    assert given.scheduled["erlang_c"][40] == 2 * given.agents["erlang_c"][40]
 
 
 def test_requirement_follows_the_local_intervals_of_a_dst_day(settings):
@@ -415,3 +422,24 @@ def test_requirement_follows_the_local_intervals_of_a_dst_day(settings):
     assert len(found.starts) == 100
     assert found.local_starts[44] == at_local(day, time(10))
     assert found.queues[queue.pk].contacts[44] == 50
+
+
+def test_a_missing_aht_takes_its_days_mean_whatever_the_range():
+    """The one reader of the stored forecast (coverage, API, what-if): an interval with
+    contacts but no AHT takes its local day's mean weighted by contacts, so a day reads
+    the same alone or in its week; a day with no AHT at all counts no contacts."""
+    voice = QueueFactory(name="Voice")
+    other = QueueFactory(name="Other")
+    forecast(voice, DAY, {time(10): (30, 200), time(10, 15): (10, 400), time(10, 30): (5, None)})
+    forecast(voice, DAY + timedelta(days=1), {time(9): (50, 100), time(9, 15): (5, None)})
+    forecast(voice, DAY + timedelta(days=2), {time(9): (7, None)})
+    forecast(other, DAY, {time(10): (3, 300)})
+    starts, contacts, aht = selectors.forecast_arrays([other, voice], DAY, 3)
+    assert len(starts) == 3 * 96 and contacts[0, 40] == 3 and aht[0, 40] == 300
+    assert aht[1, 42] == pytest.approx((30 * 200 + 10 * 400) / 40)  # not the range's mean
+    assert aht[1, 96 + 37] == 100
+    assert contacts[1, 192 + 36] == 0 and np.isnan(aht[1, 192 + 36])
+    assert np.isnan(aht[1, 43]) and contacts[1, 43] == 0
+    _, alone_contacts, alone_aht = selectors.forecast_arrays([voice], DAY + timedelta(days=1), 1)
+    np.testing.assert_array_equal(alone_contacts[0], contacts[1, 96:192])
+    np.testing.assert_array_equal(alone_aht[0], aht[1, 96:192])
