@@ -10,12 +10,19 @@ it, the assignment to agents, storing the draft) and its parts, then `apply` (ev
 shift written through the schedule's rules). The integer program alone is also run with
 a richer set of templates (starts every half hour 06:00-14:00, 8.5 and 6 hours) to show
 how it scales. A Markdown table is printed for docs/benchmarks.md.
+
+    DATABASE_URL=sqlite:////path/to/demo.sqlite3 python bench/proposal.py --demo [TEAM]
+
+On a seeded demo database instead (nothing kept: everything runs in a transaction that
+is rolled back): the team's (Care North's) next week and the week after proposed in both modes, fill
+the gap and re-plan the week, with short and over agent-hours before and after, the
+shifts and hours proposed and replaced, and the times of propose and apply.
 """
 
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as clock
 from pathlib import Path
 
@@ -127,5 +134,47 @@ def setup_templates():
     return ShiftTemplate.objects.prefetch_related("activities")
 
 
+def demo(team_name: str) -> None:
+    from bench.ingest import setup_django
+
+    setup_django(os.environ["DATABASE_URL"])
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from agents.models import Team
+    from core.localtime import local_today, monday_of
+    from staffing import proposal_selectors, services
+    from staffing.models import ProposalMode
+
+    team = Team.objects.get(name=team_name)
+    user = get_user_model().objects.filter(is_superuser=True).first()
+    print(f"\n{team}, {os.environ['DATABASE_URL'].split(':')[0]}, {os.cpu_count()} cores\n")
+    print("| week | mode | short before | over before | shifts proposed (replaced) | agent-hours "
+          "(replaced) | short after | over after | solve | whole propose | apply |")  # fmt: skip
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    weeks = [monday_of(local_today()) + timedelta(days=days) for days in (7, 14)]
+    for week, mode in ((week, mode) for week in weeks for mode in ProposalMode.values):
+        with transaction.atomic():
+            started = time.perf_counter()
+            proposal = services.propose(team=team, week=week, by=user, mode=mode)
+            propose_s = time.perf_counter() - started
+            shifts = proposal_selectors.proposed_shifts(proposal)
+            totals = proposal_selectors.coverage(proposal, shifts)["totals"]
+            summary = proposal.summary
+            started = time.perf_counter()
+            services.apply(proposal=proposal, by=user)
+            apply_s = time.perf_counter() - started
+            transaction.set_rollback(True)
+        print(f"| {week} | {mode} | {totals['short_before']:.1f} h | {totals['over_before']:.1f} h | "
+              f"{len(shifts)} ({len(summary['replaces'])}) | {proposal.agent_hours:.1f} "
+              f"({summary['replaced_hours']:.1f}) | {totals['short_after']:.1f} h | "
+              f"{totals['over_after']:.1f} h | {proposal.solve_seconds:.2f} s "
+              f"(gap {100 * (summary['gap'] or 0):.2f} %) | {propose_s:.2f} s | "
+              f"{apply_s:.2f} s |")  # fmt: skip
+
+
 if __name__ == "__main__":
-    main()
+    if "--demo" in sys.argv:
+        demo(sys.argv[sys.argv.index("--demo") + 1] if len(sys.argv) > 2 else "Care North")
+    else:
+        main()
