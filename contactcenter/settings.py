@@ -314,6 +314,8 @@ LIVE_STALE_HOURS = env_int("LIVE_STALE_HOURS", 4)
 IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", 10)
 # Ingest refuses a time further ahead of the server's clock than this (a wrong year).
 INGEST_FUTURE_HORIZON_HOURS = env_int("INGEST_FUTURE_HORIZON_HOURS", 24)
+# The longest contact transcript ingest accepts, in characters (docs/api.md).
+CONTACT_TRANSCRIPT_MAX_CHARS = env_int("CONTACT_TRANSCRIPT_MAX_CHARS", 100_000)
 # A schedule CSV may hold at most this many rows; a running schedule import with no
 # heartbeat for this long is marked failed (docs/scheduling.md, docs/reliability.md).
 SCHEDULE_IMPORT_MAX_ROWS = env_int("SCHEDULE_IMPORT_MAX_ROWS", 20000)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from agents.models import Agent, AgentSkill, AgentStateEvent, Skill, Team
 from core.localtime import local_today
 from core.roles import AGENT, MANAGER, SUPERVISOR
+from demo import transcripts
 from interactions.models import (
     CHANNEL_THRESHOLDS,
     Channel,
@@ -747,7 +748,9 @@ def seed_demo(
 
     _store_schedules(sim_agents, agent_by_login)
     _store_states(sim_agents, agent_by_login, center.cutoff)
-    _store_contacts(contacts, queues, agent_by_login, teams)
+    # Transcripts draw from their own generator: the center is the same with or without them.
+    transcript_rng = random.Random(f"transcripts-{seed}")
+    _store_contacts(contacts, queues, agent_by_login, teams, transcript_rng)
     _store_costs(center, sim_agents, agent_by_login, teams)
     return {
         "contacts": len(contacts),
@@ -821,10 +824,27 @@ def _store_states(sim_agents, agent_by_login, cutoff):
     )
 
 
-def _store_contacts(contacts, queues, agent_by_login, teams):
+def _store_contacts(contacts, queues, agent_by_login, teams, transcript_rng: random.Random):
+    """The contacts, their surveys, and a transcript for every handled one (a recording
+    for some of the calls)."""
+    first_names = {login: agent.display_name.split()[0] for login, agent in agent_by_login.items()}
     rows = []
     for contact in contacts:
         agent = agent_by_login.get(contact["agent"]) if contact["answered_at"] is not None else None
+        transcript, recording_url = (
+            transcripts.for_contact(
+                transcript_rng,
+                external_id=contact["external_id"],
+                channel=contact["channel"],
+                topic=contact["topic"],
+                agent=first_names[agent.login],
+                resolved=contact["resolved"],
+                answered=_aware(contact["answered_at"]),
+                talk=contact["talk_seconds"],
+            )
+            if agent is not None and contact["ended_at"] is not None
+            else ("", "")
+        )
         rows.append(
             Interaction(
                 source=DEMO_SOURCE,
@@ -847,6 +867,8 @@ def _store_contacts(contacts, queues, agent_by_login, teams):
                 topic=contact["topic"],
                 csat=contact["csat"],
                 nps=contact["nps"],
+                recording_url=recording_url,
+                transcript=transcript,
             )
         )
     Interaction.objects.bulk_create(rows, batch_size=BATCH_SIZE)

@@ -91,6 +91,7 @@ class InteractionAdmin(admin.ModelAdmin):
         ("When", {"fields": ["arrived_at", "answered_at", "ended_at"]}),
         ("Handling", {"fields": ["talk_seconds", "hold_seconds", "wrap_seconds"]}),
         ("Outcome", {"fields": ["transferred", "resolved", "callback_requested", "csat", "nps"]}),
+        ("Monitoring", {"fields": ["recording_url", "transcript"]}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -6,6 +6,8 @@ can store a contact that the KPI engine would miscount.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -39,6 +41,30 @@ CHANNEL_THRESHOLDS = {
 
 # Largest duration a record may carry (spec/contacts.md: at most 10^9 seconds).
 MAX_DURATION_SECONDS = 10**9
+
+# A contact's recording is played by the supervisor's browser from where the source keeps
+# it; the server never fetches it. Only web addresses: a javascript: or data: URL would
+# run or embed content in the page that plays it.
+RECORDING_URL_SCHEMES = ("http", "https")
+RECORDING_URL_MAX_LENGTH = 2048
+validate_recording_url = URLValidator(
+    schemes=list(RECORDING_URL_SCHEMES), message="Enter an http:// or https:// address."
+)
+# A transcript (chat log, e-mail thread, call transcript) holds at most this many
+# characters: settings.CONTACT_TRANSCRIPT_MAX_CHARS.
+DEFAULT_TRANSCRIPT_MAX_CHARS = 100_000
+
+
+def transcript_max_chars() -> int:
+    return getattr(settings, "CONTACT_TRANSCRIPT_MAX_CHARS", DEFAULT_TRANSCRIPT_MAX_CHARS)
+
+
+def validate_transcript_length(value: str) -> None:
+    limit = transcript_max_chars()
+    if len(value) > limit:
+        raise ValidationError(
+            f"At most {limit:,} characters (got {len(value):,}).", code="max_length"
+        )
 
 
 class QueueQuerySet(models.QuerySet):
@@ -153,6 +179,19 @@ class Interaction(models.Model):
     topic = models.CharField(max_length=255, blank=True)
     csat = models.PositiveSmallIntegerField(null=True, blank=True)
     nps = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What a supervisor monitors: where the call's recording is played from, and the
+    # conversation as text.
+    recording_url = models.CharField(
+        max_length=RECORDING_URL_MAX_LENGTH,
+        blank=True,
+        validators=[validate_recording_url],
+        help_text="An http:// or https:// address the browser plays; never fetched by the server.",
+    )
+    transcript = models.TextField(
+        blank=True,
+        validators=[validate_transcript_length],
+        help_text="The chat log, e-mail thread or call transcript.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,6 +240,12 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),
                 name="interaction_nps_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(recording_url="")
+                | Q(recording_url__istartswith="http://")
+                | Q(recording_url__istartswith="https://"),
+                name="interaction_recording_url_http",
             ),
         ]
         indexes = [

@@ -9,9 +9,18 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from agents.models import AgentState
-from interactions.models import MAX_DURATION_SECONDS, Channel, Direction
+from interactions.models import (
+    MAX_DURATION_SECONDS,
+    RECORDING_URL_MAX_LENGTH,
+    RECORDING_URL_SCHEMES,
+    Channel,
+    Direction,
+    transcript_max_chars,
+    validate_recording_url,
+)
 
 MAX_TEXT = 255
 # How far ahead of the server's clock a time may lie: a PBX's clock drifts by seconds or
@@ -49,6 +58,8 @@ CONTACT_FIELDS = (
     "topic",
     "csat",
     "nps",
+    "recording_url",
+    "transcript",
 )
 
 
@@ -72,6 +83,22 @@ def text(value, *, required=False, max_length=MAX_TEXT) -> str:
         raise FieldError("Text may not contain NUL characters.")
     if len(value) > max_length:
         raise FieldError(f"At most {max_length} characters (got {len(value)}).")
+    return value
+
+
+def web_address(value) -> str:
+    """An http:// or https:// address (a recording's); empty means none. Never fetched."""
+    value = text(value, max_length=RECORDING_URL_MAX_LENGTH)
+    if not value:
+        return value
+    scheme = value.partition(":")[0].lower() if ":" in value else ""
+    if scheme not in RECORDING_URL_SCHEMES:
+        got = f"a {scheme}: address" if scheme else repr(value[:80])
+        raise FieldError(f"Only http:// and https:// addresses are accepted (got {got}).")
+    try:
+        validate_recording_url(value)
+    except ValidationError:
+        raise FieldError(f"Not a valid web address (got {value[:80]!r}).") from None
     return value
 
 
@@ -207,6 +234,8 @@ CONTACT_PARSERS = {
     "topic": text,
     "csat": lambda v: score(v, 1, 5),
     "nps": lambda v: score(v, 0, 10),
+    "recording_url": web_address,
+    "transcript": lambda v: text(v, max_length=transcript_max_chars()),
 }
 assert tuple(CONTACT_PARSERS) == CONTACT_FIELDS
 

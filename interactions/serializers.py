@@ -5,7 +5,15 @@ what the API returns."""
 from rest_framework import serializers
 
 from agents.models import AgentState
-from interactions.models import Channel, Direction, Interaction, Queue
+from interactions.models import (
+    RECORDING_URL_MAX_LENGTH,
+    Channel,
+    Direction,
+    Interaction,
+    Queue,
+    transcript_max_chars,
+    validate_recording_url,
+)
 from interactions.records import CONTACT_FIELDS
 
 
@@ -29,6 +37,21 @@ class ContactInSerializer(serializers.Serializer):
     topic = serializers.CharField(max_length=255, required=False)
     csat = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     nps = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    recording_url = serializers.URLField(
+        max_length=RECORDING_URL_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        validators=[validate_recording_url],
+        help_text="Where the call's recording is played from: http:// or https:// only. "
+        "The supervisor's browser plays it; the server never fetches it.",
+    )
+    transcript = serializers.CharField(
+        max_length=transcript_max_chars(),
+        required=False,
+        allow_blank=True,
+        help_text="The chat log, e-mail thread or call transcript, as plain text "
+        "(CONTACT_TRANSCRIPT_MAX_CHARS, 100,000 by default).",
+    )
 
 
 class SurveyInSerializer(serializers.Serializer):

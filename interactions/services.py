@@ -25,9 +25,9 @@ from interactions.models import (
 )
 
 # Rows per INSERT ... ON CONFLICT statement: big enough to amortise the round trip,
-# small enough to stay far below SQLite's limit on bound parameters (19 fields a row).
+# small enough to stay far below SQLite's limit on bound parameters (21 fields a row).
 UPSERT_BATCH = 500
-# Rows per unnest() upsert on PostgreSQL: one statement of 19 arrays, no parameter limit.
+# Rows per unnest() upsert on PostgreSQL: one statement of 24 arrays, no parameter limit.
 UPSERT_BATCH_POSTGRESQL = 5000
 # Keys per `IN (...)` lookup of existing rows.
 LOOKUP_BATCH = 1000
@@ -266,6 +266,8 @@ def _upsert_contacts(valid, report: IngestReport):
                 if values["csat"] is not None
                 else (before or {}).get("csat"),
                 "nps": values["nps"] if values["nps"] is not None else (before or {}).get("nps"),
+                "recording_url": values["recording_url"],
+                "transcript": values["transcript"],
                 "created_at": now,
                 "updated_at": now,
             }
