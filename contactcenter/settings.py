@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interactions",
     "kpis",
     "scheduling",
+    "quality",
     "forecasting",
     "staffing",
     "demo",

@@ -20,11 +20,12 @@ LAYERS = {
     "agents": 1,
     "interactions": 2,
     "scheduling": 2,
-    "kpis": 3,
-    "forecasting": 4,
-    "staffing": 5,
-    "demo": 6,
-    "contactcenter": 7,
+    "quality": 3,
+    "kpis": 4,
+    "forecasting": 5,
+    "staffing": 6,
+    "demo": 7,
+    "contactcenter": 8,
 }
 
 
