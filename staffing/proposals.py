@@ -1,7 +1,8 @@
 """A week of shifts that covers a staffing requirement with the fewest agent-hours: an
 integer program solved by HiGHS (scipy.optimize.milp), a greedy cover to compare it
-with, and the assignment of the chosen shifts to named agents (docs/staffing.md,
-"Schedule proposals"). Numbers only: numpy and scipy, no Django.
+with, and the assignment of the chosen shifts to named agents; shifts beyond what the
+agents can work stay open (docs/staffing.md, "Schedule proposals"). Numbers only: numpy
+and scipy, no Django.
 
 The week is `days` local days of SLOTS_PER_DAY 15-minute slots, indexed by wall-clock
 time (a shift from 07:00 covers the 07:00 slot on every day, DST days included). A shift
@@ -32,6 +33,11 @@ TIME_LIMIT_SECONDS = 8.0
 BREAK_DELAYS = (0, 15, 30, 45)
 # Share of need below which an interval counts as covered (float requirements).
 EPSILON = 1e-6
+# What an hour of an open shift costs over an hour of one of the team's agents: overtime
+# is paid at time and a half, and another team's agent or a hire costs at least that.
+# So the program fills the team's agents' free days first, and an open shift is worth
+# up to 1.5 times its hours of agents' shifts.
+OPEN_PREMIUM = 0.5
 
 
 @dataclass(frozen=True)
@@ -105,14 +111,17 @@ def coverage_matrix(shapes: list[ShiftShape], days: int) -> sparse.csc_array:
 
 @dataclass
 class Cover:
-    """Shifts to start: counts[t, d] agents on shape t, day d; and what they leave."""
+    """Shifts to start: counts[t, d] on shape t, day d, of which open_counts[t, d] are
+    beyond what the team's agents can work (open shifts); and what they leave."""
 
     counts: np.ndarray
-    agent_hours: float
+    open_counts: np.ndarray
+    agent_hours: float  # paid hours of every shift, open ones included
+    open_hours: float  # paid hours of the open shifts
     coverage: np.ndarray  # (days, SLOTS_PER_DAY) productive agents the counts give
     shortfall: np.ndarray  # (days, SLOTS_PER_DAY) need left uncovered, agents
     uncoverable: np.ndarray  # (days, SLOTS_PER_DAY) bool: need no shape can cover
-    lower_bound_hours: float | None = None  # no schedule covering as much needs fewer
+    lower_bound_hours: float | None = None  # no cover with as few open hours needs fewer
     gap: float | None = None  # (hours - bound) / hours
     status: str = ""
     seconds: float = 0.0
@@ -123,13 +132,15 @@ class Cover:
         return float(self.shortfall.sum()) * SLOT_MINUTES / 60
 
 
-def _cover(shapes, counts, need, matrix, uncoverable, **figures) -> Cover:
+def _cover(shapes, counts, open_counts, need, matrix, uncoverable, **figures) -> Cover:
     days = need.shape[0]
     coverage = (matrix @ counts.reshape(-1).astype(float)).reshape(days, SLOTS_PER_DAY)
     hours = np.array([shape.hours for shape in shapes])
     return Cover(
         counts=counts,
+        open_counts=open_counts,
         agent_hours=float((hours[:, None] * counts).sum()),
+        open_hours=float((hours[:, None] * open_counts).sum()),
         coverage=coverage,
         shortfall=np.maximum(need - coverage, 0) * (need > EPSILON),
         uncoverable=uncoverable,
@@ -142,6 +153,22 @@ def _caps(days, day_caps, week_cap):
     return day_caps, (np.inf if week_cap is None else float(week_cap))
 
 
+def _uncoverable(need, matrix):
+    """Need no shape reaches, and the note naming it."""
+    days = need.shape[0]
+    reach = np.asarray(matrix.sum(axis=1)).reshape(days, SLOTS_PER_DAY) > 0
+    uncoverable = (need > EPSILON) & ~reach
+    notes = []
+    if uncoverable.any():
+        hours = need[uncoverable].sum() * SLOT_MINUTES / 60
+        notes.append(
+            f"{int(uncoverable.sum())} intervals ({hours:.1f} agent-hours of need) lie "
+            "outside every shift template: no shift covers them, so they stay short. Add a "
+            "template that covers them."
+        )
+    return reach, uncoverable, notes
+
+
 def solve_cover(
     need,
     shapes: list[ShiftShape],
@@ -150,74 +177,67 @@ def solve_cover(
     week_cap=None,
     time_limit: float = TIME_LIMIT_SECONDS,
 ) -> Cover:
-    """The fewest agent-hours of shifts covering `need` ((days, SLOTS_PER_DAY) agents)
-    with at most day_caps[d] shifts on day d and week_cap in the week.
+    """The fewest agent-hours of shifts covering `need` ((days, SLOTS_PER_DAY) agents), the
+    team's agents working at most day_caps[d] shifts on day d and week_cap in the week,
+    and open shifts beyond them.
 
-    x[t, d] (integer) agents start shape t on day d; per slot, the agents it gives plus a
-    shortfall s >= need. Shortfall costs more per agent-slot than the longest shift, so
-    the program covers every slot it can; it is there so that a team too small for its
-    need still gets the best schedule its agents allow, with what stays short named.
-    Slots no shape reaches are left out and reported as uncoverable. When some need stays
-    short, a second solve fixes the shortfall at that amount and minimises hours alone, so
-    the lower bound is one on agent-hours (HiGHS's dual bound)."""
+    x[t, d] (integer) shifts of the team's agents on shape t, day d; o[t, d] open shifts
+    of the same (no agent of the team can take them: overtime, another team or a hire
+    fills them). Per slot, x + o give at least its need: every slot a shape reaches is
+    covered, however small the team. An open shift's hours cost OPEN_PREMIUM more than an
+    agent's, so the program takes an agent's shift wherever the caps leave one, and trades
+    an open shift for no more than (1 + OPEN_PREMIUM) times its hours of agents' shifts.
+    Slots no shape reaches are left out and reported as uncoverable. When shifts stay open,
+    a second solve holds the open hours at that amount and minimises hours alone, so the
+    lower bound is one on agent-hours (HiGHS's dual bound): no cover with as few open
+    hours needs fewer."""
     started = time.perf_counter()
     need = np.asarray(need, dtype=float)
     days = need.shape[0]
     matrix = coverage_matrix(shapes, days)
-    reach = np.asarray(matrix.sum(axis=1)).reshape(days, SLOTS_PER_DAY) > 0
-    uncoverable = (need > EPSILON) & ~reach
+    reach, uncoverable, notes = _uncoverable(need, matrix)
     rows = np.flatnonzero(((need > EPSILON) & reach).reshape(-1))
     columns = len(shapes) * days
-    notes = []
-    if uncoverable.any():
-        hours = need[uncoverable].sum() * SLOT_MINUTES / 60
-        notes.append(
-            f"{int(uncoverable.sum())} intervals ({hours:.1f} agent-hours of need) lie "
-            "outside every shift template: add a template that covers them."
-        )
     if not rows.size or not columns:
         counts = np.zeros((len(shapes), days), dtype=int)
         figures = {"lower_bound_hours": 0.0, "gap": 0.0, "status": "nothing to cover"}
-        return _cover(shapes, counts, need, matrix, uncoverable, notes=notes,
+        return _cover(shapes, counts, counts.copy(), need, matrix, uncoverable, notes=notes,
                       seconds=time.perf_counter() - started, **figures)  # fmt: skip
     day_caps, week_cap = _caps(days, day_caps, week_cap)
     hours = np.repeat([shape.hours for shape in shapes], days)
-    penalty = 2 * hours.max()
     column_day = np.tile(np.arange(days), len(shapes))
     covering = matrix[rows]
-    shortfall_part = sparse.identity(rows.size, format="csc")
     starts_by_day = sparse.csc_array(
         (np.ones(columns), (column_day, np.arange(columns))), shape=(days, columns)
     )
-    # Constraint rows: coverage per slot, shifts per day, shifts in the week.
-    coverage = LinearConstraint(
-        sparse.hstack([covering, shortfall_part]), lb=need.reshape(-1)[rows]
-    )
-    per_day = LinearConstraint(
-        sparse.hstack([starts_by_day, sparse.csc_array((days, rows.size))]), ub=day_caps
-    )
+    no_open = sparse.csc_array((days, columns))
+    # Constraint rows: coverage per slot (agents' and open shifts alike), the agents'
+    # shifts per day and in the week.
+    coverage = LinearConstraint(sparse.hstack([covering, covering]), lb=need.reshape(-1)[rows])
+    per_day = LinearConstraint(sparse.hstack([starts_by_day, no_open]), ub=day_caps)
     per_week = LinearConstraint(
-        np.concatenate([np.ones(columns), np.zeros(rows.size)])[None, :], ub=week_cap
+        np.concatenate([np.ones(columns), np.zeros(columns)])[None, :], ub=week_cap
     )
-    upper = np.concatenate([day_caps[column_day], need.reshape(-1)[rows]])
-    bounds = Bounds(np.zeros(columns + rows.size), upper)
-    integrality = np.concatenate([np.ones(columns), np.zeros(rows.size)])
+    bounds = Bounds(
+        np.zeros(2 * columns), np.concatenate([day_caps[column_day], np.full(columns, np.inf)])
+    )
+    integrality = np.ones(2 * columns)
     options = {"time_limit": time_limit, "disp": False}
     constraints = [coverage, per_day, per_week]
-    objective = np.concatenate([hours, np.full(rows.size, penalty)])
+    objective = np.concatenate([hours, hours * (1 + OPEN_PREMIUM)])
     result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints,
                   options=options)  # fmt: skip
     if result.x is None:
         raise RuntimeError(f"The schedule solver found no schedule: {result.message}")
-    short = result.x[columns:].sum()
+    open_hours = float(hours @ result.x[columns:])
     bound, status = result.mip_dual_bound, result.message
-    if short > EPSILON:
-        # Hours alone, with the shortfall held at what the first solve left.
+    if open_hours > EPSILON:
+        # Hours alone, with the open hours held at what the first solve left.
         remaining = max(time_limit - (time.perf_counter() - started), 1.0)
-        hold = LinearConstraint(np.concatenate([np.zeros(columns), np.ones(rows.size)])[None, :],
-                                ub=short + EPSILON)  # fmt: skip
+        hold = LinearConstraint(np.concatenate([np.zeros(columns), hours])[None, :],
+                                ub=open_hours + EPSILON)  # fmt: skip
         second = milp(
-            np.concatenate([hours, np.zeros(rows.size)]),
+            np.concatenate([hours, hours]),
             integrality=integrality,
             bounds=bounds,
             constraints=[*constraints, hold],
@@ -225,46 +245,45 @@ def solve_cover(
         )
         if second.x is not None:
             result, bound, status = second, second.mip_dual_bound, second.message
-    counts = np.rint(result.x[:columns]).astype(int).reshape(len(shapes), days)
-    cover = _cover(shapes, counts, need, matrix, uncoverable, status=status, notes=notes,
-                   seconds=time.perf_counter() - started)  # fmt: skip
+    solved = np.rint(result.x).astype(int)
+    open_counts = solved[columns:].reshape(len(shapes), days)
+    counts = solved[:columns].reshape(len(shapes), days) + open_counts
+    cover = _cover(shapes, counts, open_counts, need, matrix, uncoverable, status=status,
+                   notes=notes, seconds=time.perf_counter() - started)  # fmt: skip
     cover.lower_bound_hours = min(float(bound), cover.agent_hours) if bound is not None else None
     if cover.lower_bound_hours is not None and cover.agent_hours > 0:
         cover.gap = (cover.agent_hours - cover.lower_bound_hours) / cover.agent_hours
-    if cover.shortfall.sum() > EPSILON:
-        cover.notes.append(
-            f"{cover.shortfall_hours:.1f} agent-hours of need stay short: the team's "
-            "available agents (a shift a day, "
-            f"{MAX_SHIFTS_PER_WEEK} a week each) cannot cover more."
-        )
     return cover
 
 
 def greedy_cover(need, shapes: list[ShiftShape], *, day_caps=None, week_cap=None) -> Cover:
     """The textbook heuristic to compare the program with: repeatedly add the shift that
-    covers the most still-uncovered need per paid hour, until nothing more is covered."""
+    covers the most still-uncovered need per paid hour (an open one's hours priced like
+    the program's, once the caps leave no agent for it), until nothing more is covered."""
     started = time.perf_counter()
     need = np.asarray(need, dtype=float)
     days = need.shape[0]
     matrix = coverage_matrix(shapes, days).toarray()
-    reach = matrix.sum(axis=1).reshape(days, SLOTS_PER_DAY) > 0
+    _reach, uncoverable, _notes = _uncoverable(need, matrix)
     day_caps, week_cap = _caps(days, day_caps, week_cap)
     hours = np.repeat([shape.hours for shape in shapes], days)
     column_day = np.tile(np.arange(days), len(shapes))
     counts = np.zeros(matrix.shape[1], dtype=int)
+    open_counts = np.zeros_like(counts)
     residual = need.reshape(-1).copy()
-    while counts.sum() < week_cap:
-        gain = np.minimum(matrix, np.maximum(residual, 0)[:, None]).sum(axis=0) / hours
-        used = np.bincount(column_day, weights=counts, minlength=days)
-        gain[used[column_day] >= day_caps[column_day]] = 0
-        best = int(np.argmax(gain))
+    while True:
+        gain = np.minimum(matrix, np.maximum(residual, 0)[:, None]).sum(axis=0)
+        used = np.bincount(column_day, weights=counts - open_counts, minlength=days)
+        free = (used[column_day] < day_caps[column_day]) & ((counts - open_counts).sum() < week_cap)
+        best = int(np.argmax(gain / (hours * np.where(free, 1, 1 + OPEN_PREMIUM))))
         if gain[best] <= EPSILON:
             break
         counts[best] += 1
+        open_counts[best] += not free[best]
         residual -= matrix[:, best]
-    counts = counts.reshape(len(shapes), days)
-    uncoverable = (need > EPSILON) & ~reach
-    return _cover(shapes, counts, need, sparse.csc_array(matrix), uncoverable, status="greedy",
+    shape = (len(shapes), days)
+    return _cover(shapes, counts.reshape(shape), open_counts.reshape(shape), need,
+                  sparse.csc_array(matrix), uncoverable, status="greedy",
                   seconds=time.perf_counter() - started)  # fmt: skip
 
 

@@ -11,6 +11,10 @@ A proposal is made in one of two modes (ProposalMode):
   approved time off is available, and apply deletes the team's shifts of the week and
   writes the proposal's in one transaction.
 
+Either way it covers every interval a shift template reaches: shifts beyond what the
+team's agents can work (a shift a day, five a week, 11 hours' rest) are open shifts, with
+no agent, listed on the proposal and never written to a schedule.
+
 Applying goes through scheduling.services, whose rules decide: one broken rule and
 nothing is written. Only managers and the team's supervisors may propose, edit, apply or
 reject.
@@ -205,7 +209,10 @@ def propose_for(
     """A draft proposal covering `required` less `kept` ((7, 96) agents each, on the week
     grid): on a fill, kept is everything `scheduled`; on a re-plan, what other teams'
     shifts cover (the team's own shifts of the week are replaced, and its agents are
-    free of them). Earlier drafts of the team's week are rejected: one draft at a time."""
+    free of them). It covers every interval a shift template reaches: the shifts the
+    team's agents cannot take are open (ProposedShift.agent empty), to be filled by
+    overtime, another team or hiring. Earlier drafts of the team's week are rejected: one
+    draft at a time."""
     check_may_plan(by, team)
     required = np.asarray(required, dtype=float)
     before = np.asarray(scheduled, dtype=float)
@@ -260,10 +267,12 @@ def propose_for(
         "shortfall_hours": cover.shortfall_hours,
         "uncoverable_intervals": int(cover.uncoverable.sum()),
         "greedy_hours": greedy.agent_hours,
+        "greedy_open_hours": greedy.open_hours,
         "greedy_shortfall_hours": greedy.shortfall_hours,
         "assign_seconds": assignment.seconds,
         "agents": len(agents),
         "open_shifts": int(assignment.open_counts.sum()),
+        "open_hours": float(([s.hours for s in shapes] @ assignment.open_counts).sum()),
     }
     proposal.save(update_fields=["summary"])
     return proposal
