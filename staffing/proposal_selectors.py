@@ -1,6 +1,7 @@
 """Reads of schedule proposals: a draft on a week grid beside the team's schedule, and
 its coverage per interval (required, scheduled before, proposed, after)."""
 
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +19,13 @@ from scheduling import services as schedules
 from scheduling.models import Shift, ShiftActivity, TimeOff, TimeOffStatus
 from staffing import services
 from staffing.models import ProposalMode, ProposedShift, ScheduleProposal
-from staffing.proposals import SLOT_MINUTES, SLOTS_PER_DAY, ShiftShape, coverage_of
+from staffing.proposals import (
+    MAX_SHIFTS_PER_WEEK,
+    SLOT_MINUTES,
+    SLOTS_PER_DAY,
+    ShiftShape,
+    coverage_of,
+)
 
 
 def proposals_of(team: Team, week: date):
@@ -68,8 +75,9 @@ def proposed_view(proposed: ProposedShift) -> ProposedView:
 def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
     """The week as the team's schedule lays it out: a row per agent (the team's active
     agents and anyone the draft names), their shifts already scheduled and the proposed
-    ones in each day's cell, and a last row of open shifts. On a re-plan the shifts it
-    would replace (the team's shifts of the week) are the cells' `replaced`."""
+    ones in each day's cell, then the open shifts, a row per extra person (`open` their
+    number). On a re-plan the shifts it would replace (the team's shifts of the week) are
+    the cells' `replaced`. `open_by_day`: each day's open shifts."""
     week = proposal.week
     days = [week + timedelta(days=offset) for offset in range(7)]
     start, end = local_days(week, 7)
@@ -84,6 +92,7 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
         .select_related("agent", "team")
         .prefetch_related(Prefetch("activities", queryset=ShiftActivity.objects.order_by("start")))
     )
+    by_pk = {agent.pk: agent for agent in agents}
     cells: dict[tuple, dict] = {}
 
     def cell(agent_id, day):
@@ -97,10 +106,17 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
         cell(shift.agent_id, timezone.localtime(shift.start).date())[kind].append(
             schedule_reads.shift_view(shift)
         )
-    for proposed in shifts:
-        cell(proposed.agent_id, timezone.localtime(proposed.start).date())["proposed"].append(
-            proposed_view(proposed)
-        )
+    # Open shifts in rows of at most one a day, the k-th of each day (by start) in the
+    # k-th: each row is one more person's week, and there are as many rows as the
+    # busiest day has open shifts.
+    open_on: dict[date, int] = {}
+    for proposed in sorted(shifts, key=lambda shift: shift.start):
+        day = timezone.localtime(proposed.start).date()
+        row = proposed.agent_id
+        if row is None:
+            open_on[day] = open_on.get(day, 0) + 1
+            row = -open_on[day]
+        cell(row, day)["proposed"].append(proposed_view(proposed))
     away = TimeOff.objects.filter(
         agent__in=agents, status=TimeOffStatus.APPROVED, start__lt=end, end__gt=start
     )
@@ -113,20 +129,46 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
         for day in days[first:last]:
             cell(off.agent_id, day)["time_off"].append(off)
     rows = []
-    for agent in [*agents, None]:
-        row_cells = [{"day": day, **cell(agent.pk if agent else None, day)} for day in days]
+    open_rows = [-k for k in range(1, max(open_on.values(), default=0) + 1)]
+    for key in [*(agent.pk for agent in agents), *open_rows]:
+        row_cells = [{"day": day, **cell(key, day)} for day in days]
         proposed_hours = sum(v.hours for c in row_cells for v in c["proposed"])
         scheduled_hours = sum(v.hours for c in row_cells for v in (*c["scheduled"], *c["replaced"]))
-        if agent is None and not proposed_hours:
-            continue
-        rows.append({"agent": agent, "cells": row_cells, "proposed_hours": proposed_hours,
+        rows.append({"agent": by_pk.get(key), "open": -key if key < 0 else None,
+                     "cells": row_cells, "proposed_hours": proposed_hours,
                      "scheduled_hours": scheduled_hours})  # fmt: skip
     totals = [
         {"day": day, "shifts": sum(len(row["cells"][i]["proposed"]) for row in rows),
          "hours": sum(v.hours for row in rows for v in row["cells"][i]["proposed"])}
         for i, day in enumerate(days)
     ]  # fmt: skip
-    return {"days": days, "rows": rows, "totals": totals}
+    return {"days": days, "rows": rows, "totals": totals,
+            "open_by_day": [open_on.get(day, 0) for day in days]}  # fmt: skip
+
+
+def open_shifts(shifts: list[ProposedShift], days: list[date], open_by_day: list[int]) -> dict:
+    """The draft's open shifts as it stands, as head count: their number and paid hours;
+    `week_hours`, one agent's full week (MAX_SHIFTS_PER_WEEK shifts of the open shifts'
+    mean length); `agent_weeks`, the open hours over it; `busiest`, the most open shifts
+    on one day, `busiest_day` (each a different person: a shift a day); and `agents`, the people it
+    takes: the agent-weeks rounded up, or the busiest day's open shifts if more."""
+    hours = [(shift.end - shift.start).total_seconds() / 3600 for shift in shifts
+             if shift.agent_id is None]  # fmt: skip
+    if not hours:
+        return {"count": 0, "hours": 0.0}
+    week_hours = MAX_SHIFTS_PER_WEEK * sum(hours) / len(hours)
+    agent_weeks = sum(hours) / week_hours
+    busiest = max(open_by_day)
+    return {
+        "count": len(hours),
+        "hours": sum(hours),
+        "shift_hours": sum(hours) / len(hours),
+        "week_hours": week_hours,
+        "agent_weeks": agent_weeks,
+        "busiest": busiest,
+        "busiest_day": days[open_by_day.index(busiest)],
+        "agents": max(math.ceil(agent_weeks - 1e-9), busiest),
+    }
 
 
 def _shape(proposed: ProposedShift) -> ShiftShape:

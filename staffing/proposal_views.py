@@ -129,16 +129,17 @@ def proposal_detail(request, pk):
     if requested(request, "intervals"):
         return _intervals_csv(proposal, coverage["rows"])
     summary = proposal.summary
+    grid = proposal_selectors.grid(proposal, shifts)
     context = {
         "proposal": proposal,
         "team": proposal.team,
         "is_draft": proposal.status == ProposalStatus.DRAFT,
-        "grid": proposal_selectors.grid(proposal, shifts),
+        "grid": grid,
         "coverage": coverage,
         "rows": [row for row in coverage["rows"] if row["required"] or row["after"]],
         "summary": summary,
         "gap_percent": None if summary.get("gap") is None else 100 * summary["gap"],
-        "open_shifts": sum(1 for shift in shifts if shift.agent_id is None),
+        "open": proposal_selectors.open_shifts(shifts, grid["days"], grid["open_by_day"]),
         "shift_count": len(shifts),
         "replacing": proposal.mode == ProposalMode.REPLAN,
         "replaced_count": len(summary.get("replaces", [])),
@@ -161,7 +162,12 @@ def proposal_apply(request, pk):
         len(proposal.summary.get("replaces", [])) if proposal.mode == ProposalMode.REPLAN else 0
     )
     done = f"{len(created)} shift(s) added to {proposal.team}'s schedule"
-    messages.success(request, f"{done}, {replaced} replaced." if replaced else f"{done}.")
+    done = f"{done}, {replaced} replaced" if replaced else done
+    still_open = proposal.shifts.filter(agent__isnull=True).count()
+    if still_open:
+        done += (f"; {still_open} open shift(s) not written to anyone's schedule, listed on "
+                 "the proposal to fill")  # fmt: skip
+    messages.success(request, f"{done}.")
     return redirect(f"{reverse('team-schedule', args=[proposal.team_id])}?week={proposal.week}")
 
 

@@ -121,15 +121,33 @@ class TestSolveCover:
         assert cover.shortfall[2, slot(21)] == 3
         assert "outside every shift template" in cover.notes[0]
 
-    def test_too_few_agents_gives_the_best_they_can_and_says_what_is_short(self):
+    def test_too_few_agents_get_open_shifts_and_everything_is_covered(self):
         need = hand_made_need()
+        alone = proposals.solve_cover(need, demo_shapes())
         cover = proposals.solve_cover(need, demo_shapes(), day_caps=[6] * 7, week_cap=30)
-        assert (cover.counts.sum(axis=0) <= 6).all() and cover.counts.sum() <= 30
-        assert cover.shortfall.sum() > 0
-        assert "stay short" in cover.notes[-1]
+        assert cover.shortfall.sum() == 0 and (cover.coverage >= need - 1e-9).all()
+        agents_shifts = cover.counts - cover.open_counts
+        assert (agents_shifts.sum(axis=0) <= 6).all()
+        # Every shift the agents can work is theirs; only the rest is open, and the
+        # schedule is as short as with no caps (every shape is 8.5 hours).
+        assert agents_shifts.sum() == 30
+        assert cover.counts.sum() == alone.counts.sum()
+        assert cover.open_counts.sum() == alone.counts.sum() - 30
+        assert cover.open_hours == pytest.approx(8.5 * cover.open_counts.sum())
         assert cover.lower_bound_hours <= cover.agent_hours + 1e-6
         greedy = proposals.greedy_cover(need, demo_shapes(), day_caps=[6] * 7, week_cap=30)
-        assert cover.shortfall.sum() <= greedy.shortfall.sum() + 1e-9
+        assert greedy.shortfall.sum() == 0
+        assert (greedy.counts - greedy.open_counts).sum() == 30
+        assert cover.agent_hours <= greedy.agent_hours
+
+    def test_an_agents_shift_is_preferred_to_an_open_one(self):
+        need = np.zeros((1, SLOTS_PER_DAY))
+        need[0, slot(10) : slot(14)] = 3
+        cover = proposals.solve_cover(need, [SHORT, EARLY], day_caps=[2], week_cap=5)
+        assert cover.counts.tolist() == [[3], [0]] and cover.open_counts.tolist() == [[1], [0]]
+        # An open shift costs more than an agent's: with agents free, none is open.
+        free = proposals.solve_cover(need, [SHORT, EARLY], day_caps=[3], week_cap=5)
+        assert free.open_counts.sum() == 0 and free.agent_hours == 12
 
     def test_nothing_to_cover(self):
         cover = proposals.solve_cover(np.zeros((7, SLOTS_PER_DAY)), demo_shapes())
@@ -266,14 +284,57 @@ class TestPropose:
         shifts = placed(draft(crew[0].team, supervisor_a, need, scheduled))
         assert shifts and not [s for s in shifts if timezone.localtime(s.start).date() == WEEK]
 
-    def test_too_few_agents_leave_open_shifts_or_shortfall_named(
+    def test_a_team_too_small_gets_a_full_cover_with_open_shifts(
         self, templates, team_a, agent_a, supervisor_a
     ):
+        crew = [agent_a, AgentFactory(team=team_a)]
+        TimeOff.objects.create(agent=crew[1], start=at_local(WEEK, time(0)),
+                               end=at_local(WEEK + timedelta(days=1), time(0)), status="approved")  # fmt: skip
         proposal = draft(team_a, supervisor_a)
         shifts = placed(proposal)
-        assert len(shifts) <= proposals.MAX_SHIFTS_PER_WEEK
-        assert proposal.summary["shortfall_hours"] > 0
-        assert any("stay short" in note for note in proposal.summary["notes"])
+        coverage = proposal_selectors.coverage(proposal, shifts)
+        assert coverage["totals"]["short_after"] == pytest.approx(0, abs=1e-9)
+        assert proposal.summary["shortfall_hours"] == 0 and proposal.summary["notes"] == []
+        # As many shifts as the best cover with no caps at all; the two agents work what
+        # they can (five each, the second not on Monday), exactly the rest is open.
+        alone = proposals.solve_cover(hand_made_need(), demo_shapes())
+        given = [shift for shift in shifts if shift.agent_id]
+        assert len(shifts) == alone.counts.sum()
+        assert len(given) == 2 * proposals.MAX_SHIFTS_PER_WEEK
+        assert proposal.summary["open_shifts"] == len(shifts) - len(given) > 0
+        assert proposal.summary["open_hours"] == pytest.approx(8.5 * (len(shifts) - len(given)))
+        assert not [
+            s
+            for s in given
+            if s.agent == crew[1] and s.start < at_local(WEEK + timedelta(days=1), time(0))
+        ]
+        for shift in given:
+            assert schedules.shift_rule_errors(agent=shift.agent, start=shift.start, end=shift.end,
+                                               spans=services.proposed_spans(shift)) == []  # fmt: skip
+
+    def test_no_shift_is_open_while_an_agent_is_free_for_it(self, templates, team_a, supervisor_a):
+        crew = AgentFactory.create_batch(6, team=team_a)
+        TimeOff.objects.create(agent=crew[0], start=at_local(WEEK, time(0)),
+                               end=at_local(WEEK + timedelta(days=4), time(0)), status="approved")  # fmt: skip
+        schedules.shift_create(agent=crew[1], start=at_local(WEEK + timedelta(days=2), time(7)),
+                               end=at_local(WEEK + timedelta(days=2), time(15, 30)))  # fmt: skip
+        shifts = placed(draft(team_a, supervisor_a))
+        open_ = [shift for shift in shifts if shift.agent_id is None]
+        assert open_
+        rest = timedelta(hours=proposals.MIN_REST_HOURS)
+        for shift in open_:
+            day = timezone.localtime(shift.start).date()
+            for agent in crew:
+                theirs = [s for s in shifts if s.agent_id == agent.pk]
+                free = (
+                    len(theirs) + Shift.objects.filter(agent=agent).count()
+                    < proposals.MAX_SHIFTS_PER_WEEK
+                    and not [s for s in theirs if timezone.localtime(s.start).date() == day
+                             or (s.start < shift.end + rest and s.end > shift.start - rest)]
+                    and not schedules.shift_rule_errors(agent=agent, start=shift.start,
+                                                        end=shift.end)
+                )  # fmt: skip
+                assert not free, f"{agent} was free for the open shift {shift}"
 
     def test_a_new_draft_replaces_the_last(self, templates, crew, supervisor_a):
         first = draft(crew[0].team, supervisor_a)
@@ -327,8 +388,8 @@ def billing_team(crew):
 
 class TestReplan:
     """Every agent already works five Late shifts (11:30-20:00) while the need is
-    09:00-17:00: nobody is free, so filling the gap proposes nothing, and the week has to
-    be re-planned."""
+    09:00-17:00: nobody is free, so filling the gap takes open shifts only, and the week
+    has to be re-planned to cover it with the team's agents."""
 
     @pytest.fixture
     def wrong_hours(self, templates, crew):
@@ -338,11 +399,14 @@ class TestReplan:
                                  days=[WEEK + timedelta(days=d) for d in range(5)])  # fmt: skip
         return team
 
-    def test_filling_the_gap_cannot_close_it(self, wrong_hours, supervisor_a):
+    def test_filling_the_gap_takes_open_shifts_only(self, wrong_hours, supervisor_a):
         proposal = services.propose(team=wrong_hours, week=WEEK, by=supervisor_a)
-        coverage = proposal_selectors.coverage(proposal, placed(proposal))
-        assert proposal.mode == ProposalMode.FILL and proposal.shifts.count() == 0
-        assert coverage["totals"]["short_after"] == coverage["totals"]["short_before"] > 0
+        shifts = placed(proposal)
+        coverage = proposal_selectors.coverage(proposal, shifts)
+        assert proposal.mode == ProposalMode.FILL and shifts
+        assert not [shift for shift in shifts if shift.agent_id]  # nobody is free
+        assert coverage["totals"]["short_before"] > 0
+        assert coverage["totals"]["short_after"] == pytest.approx(0, abs=1e-9)
         assert coverage["totals"]["over_before"] > 0  # the agents are there, at other times
 
     def test_replan_covers_the_requirement_with_no_more_hours(self, wrong_hours, supervisor_a):
@@ -357,7 +421,7 @@ class TestReplan:
         assert coverage["totals"]["short_before"] > 0
         assert coverage["totals"]["short_after"] == pytest.approx(0, abs=1e-9)
         assert coverage["totals"]["kept"] == 0  # no other team has the skill
-        assert all(shift.agent is not None for shift in shifts)
+        assert all(shift.agent is not None for shift in shifts)  # no open shift
         assert 0 < proposal.agent_hours <= before_hours
         assert proposal.agent_hours == pytest.approx(8.5 * len(shifts))
 
@@ -420,6 +484,23 @@ class TestEditApplyReject:
         assert shift.history.first().history_user == supervisor_a
         with pytest.raises(ValidationError, match="already applied"):
             services.apply(proposal=proposal, by=supervisor_a)
+
+    def test_apply_writes_only_the_agents_shifts_and_keeps_the_open_ones_listed(
+        self, client, templates, team_a, agent_a, supervisor_a
+    ):
+        proposal = draft(team_a, supervisor_a)
+        given = proposal.shifts.filter(agent__isnull=False).count()
+        open_ = set(proposal.shifts.filter(agent__isnull=True).values_list("pk", flat=True))
+        assert given == proposals.MAX_SHIFTS_PER_WEEK and open_
+        created = services.apply(proposal=proposal, by=supervisor_a)
+        assert len(created) == given == Shift.objects.count()
+        assert {shift.agent_id for shift in created} == {agent_a.pk}
+        applied = ScheduleProposal.objects.get(pk=proposal.pk)
+        assert applied.status == ProposalStatus.APPLIED
+        assert set(applied.shifts.filter(agent__isnull=True).values_list("pk", flat=True)) == open_
+        client.force_login(supervisor_a)
+        body = client.get(reverse("staffing-proposal", args=[proposal.pk])).content.decode()
+        assert "not written to anyone's schedule" in body and f"{len(open_)} open shifts" in body
 
     def test_a_broken_rule_rejects_the_whole_apply(self, templates, crew, supervisor_a):
         proposal = draft(crew[0].team, supervisor_a)
@@ -494,6 +575,29 @@ class TestPages:
             len(b"".join(shifts_csv.streaming_content).decode().strip().splitlines())
             == 1 + proposal.shifts.count()
         )
+
+    def test_open_shifts_are_rows_of_the_week_with_the_agents_they_take(
+        self, client, templates, team_a, agent_a, supervisor_a
+    ):
+        proposal = draft(team_a, supervisor_a)
+        shifts = placed(proposal)
+        open_ = [shift for shift in shifts if shift.agent_id is None]
+        days = [timezone.localtime(shift.start).date() for shift in open_]
+        busiest = max(days.count(day) for day in set(days))
+        grid = proposal_selectors.grid(proposal, shifts)
+        open_rows = [row for row in grid["rows"] if row["open"]]
+        assert [row["open"] for row in open_rows] == list(range(1, busiest + 1))
+        assert all(len(cell["proposed"]) <= 1 for row in open_rows for cell in row["cells"])
+        assert sum(row["proposed_hours"] for row in open_rows) == pytest.approx(8.5 * len(open_))
+        figures = proposal_selectors.open_shifts(shifts, grid["days"], grid["open_by_day"])
+        assert figures["week_hours"] == 5 * 8.5
+        assert figures["agent_weeks"] == pytest.approx(len(open_) / 5)
+        assert figures["agents"] == max(-(-len(open_) // 5), busiest)
+        client.force_login(supervisor_a)
+        body = client.get(reverse("staffing-proposal", args=[proposal.pk])).content.decode()
+        assert f"Open {busiest} <span" in body and 'id="open-shifts"' in body
+        assert f"About {figures['agents']} more agents for this week" in body
+        assert "Apply does not write them to anyone" in body
 
     def test_propose_edit_and_apply_through_the_pages(self, client, templates, crew, supervisor_a):
         proposal = draft(crew[0].team, supervisor_a)
