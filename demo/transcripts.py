@@ -8,7 +8,7 @@ simulated center stays the same for a seed with or without them.
 """
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -148,10 +148,9 @@ def _chat(agent, customer, ask, answer, resolved, answered: datetime, talk: floa
         (0.95, customer, thanks),
     ]
     start = timezone.localtime(answered)
-    return "\n".join(
-        f"[{start + timedelta(seconds=share * talk):%H:%M}] {who}: {said}"
-        for share, who, said in steps
-    )
+    minute = start.hour * 60 + start.minute + start.second / 60
+    clocks = ((int(minute + share * talk / 60) % 1440, who, said) for share, who, said in steps)
+    return "\n".join(f"[{at // 60:02d}:{at % 60:02d}] {who}: {said}" for at, who, said in clocks)
 
 
 def _email(agent, customer, topic, ask, answer, resolved) -> str:
