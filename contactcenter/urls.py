@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("forecasting.urls")),
     path("", include("staffing.urls")),
+    path("", include("quality.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
