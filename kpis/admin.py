@@ -9,6 +9,7 @@ from kpis.models import (
     AlertRule,
     ContactDay,
     ContactInterval,
+    MarkedDay,
     RollupJob,
     RollupState,
     StateInterval,
@@ -78,12 +79,21 @@ class RollupStateAdmin(ReadOnlyAdmin):
         "contacts_rolled_to",
         "states_rolled_to",
         "schedules_rolled_to",
+        "evaluations_rolled_to",
         "time_zone",
         "repeat_window_days",
         "state_cap_hours",
         "settings_recorded_at",
         "updated_at",
     ]
+
+
+@admin.register(MarkedDay)
+class MarkedDayAdmin(ReadOnlyAdmin):
+    """Days a changed quality evaluation marked for the minute's rollup."""
+
+    list_display = ["day", "marked_at"]
+    date_hierarchy = "day"
 
 
 @admin.register(RollupJob)

@@ -10,7 +10,13 @@ class KpisConfig(AppConfig):
         # changed thresholds re-roll its past days.
         from interactions.signals import queue_thresholds_changed
         from kpis import rerolls
+        from kpis.rollup import changes
+        from quality.signals import evaluation_changed
 
         queue_thresholds_changed.connect(
             rerolls.on_queue_thresholds_changed, dispatch_uid="kpis.rerolls.queue_thresholds"
+        )
+        # And to quality: a changed evaluation re-rolls its contact's day.
+        evaluation_changed.connect(
+            changes.on_evaluation_changed, dispatch_uid="kpis.rollup.evaluation_changed"
         )

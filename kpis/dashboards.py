@@ -514,6 +514,7 @@ EXPLAIN_COLUMNS = {
     "states": ("staffed_seconds", "available_seconds", "on_contact_seconds", "acw_seconds",
                "break_seconds", "other_seconds", "handled", "outbound_handled"),
     "schedule": ("scheduled_seconds", "adherent_seconds"),
+    "evaluations": ("qa_evaluations", "qa_critical_fails", "qa_points", "qa_possible"),
 }  # fmt: skip
 COMPONENT_LABELS = {
     "staffed_seconds": "Logged in", "available_seconds": "Available",
@@ -521,13 +522,15 @@ COMPONENT_LABELS = {
     "break_seconds": "Break, lunch", "other_seconds": "Meeting, training, other",
     "handled": "Handled", "outbound_handled": "Outbound ended",
     "scheduled_seconds": "Scheduled", "adherent_seconds": "In adherence",
+    "qa_evaluations": "Evaluations", "qa_critical_fails": "Critical fails",
+    "qa_points": "Points", "qa_possible": "Possible points",
 }  # fmt: skip
 
 
 def explain(user, kpi: definitions.Kpi, request: SeriesRequest) -> dict:
     """The rows behind a KPI that no contact list can explain, and their total: the
-    agents' state or schedule seconds (the total row is the tile's own number), or the
-    cost entries pro-rated to the period."""
+    agents' state or schedule seconds or their contacts' evaluations (the total row is
+    the tile's own number), or the cost entries pro-rated to the period."""
     [total] = kpi_series(user, replace(request, group_by=None))
     result = {"kpi": kpi, "total": total, "kind": kpi.explained_by}
     if kpi.explained_by == "costs":
@@ -547,7 +550,8 @@ def explain(user, kpi: definitions.Kpi, request: SeriesRequest) -> dict:
 # -- team, agent and targets pages --------------------------------------------------------
 
 AGENT_KPIS = ("handled", "aht", "asa", "transfer_rate", "fcr", "csat", "nps", "occupancy",
-              "utilization", "adherence", "contacts_per_hour")  # fmt: skip
+              "utilization", "adherence", "contacts_per_hour", "quality_score",
+              "critical_fail_rate")  # fmt: skip
 
 
 def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from interactions.outcomes import repeat_window
 
-CONTACT_COMPONENTS = (
+# The contacts' own components: each an aggregate of interactions.outcomes.
+OUTCOME_COMPONENTS = (
     "offered",
     "answered",
     "answered_in_sl",
@@ -34,6 +35,13 @@ CONTACT_COMPONENTS = (
     "detractors",
     "outbound_handled",
 )
+# The quality evaluations of the contacts (quality.models.Evaluation, submitted and later,
+# calibrations left out), counted on the evaluated contact's interval, queue, team, agent
+# and channel: the points and possible points they scored (a critical fail scored 0
+# points), how many there were and how many failed a critical question.
+QUALITY_COMPONENTS = ("qa_points", "qa_possible", "qa_evaluations", "qa_critical_fails")
+# Every component stored on the contact rollups.
+CONTACT_COMPONENTS = (*OUTCOME_COMPONENTS, *QUALITY_COMPONENTS)
 # Components that combine by MAX instead of SUM.
 MAX_COMPONENTS = ("wait_max",)
 STATE_COMPONENTS = (
@@ -78,8 +86,8 @@ class Kpi:
     # volume). `counted` names the numerator's contacts among them.
     contacts: str | None = None
     counted: str | None = None
-    # KPIs that no contact list explains: the view that does (agent states, schedules
-    # or costs, see kpis.views.kpi_explain).
+    # KPIs that no contact list explains: the view that does (agent states, schedules,
+    # costs or quality evaluations, see kpis.views.kpi_explain).
     explained_by: str | None = None
     # QUEUE: the number belongs to a queue (unanswered contacts have no team or agent,
     # so a team's or an agent's value would be incomplete): not applicable below a queue.
@@ -186,6 +194,18 @@ KPIS: tuple[Kpi, ...] = (
         "Contacts handled, inbound and outbound, per logged-in hour.",
         lambda c: ratio(c["handled"] + c["outbound_handled"], c["staffed_seconds"], 3600),
         explained_by="states"),
+    Kpi("quality_score", "Quality score", "percent", HIGHER, ("qa_points", "qa_possible"),
+        "100 × Σ qa_points / Σ qa_possible",
+        "Weighted points the contacts' quality evaluations scored, out of the points they "
+        "could score (N/A answers left out of both; a failed critical question scores 0). "
+        "Counted on the day of the contact evaluated; drafts and calibrations are not.",
+        lambda c: ratio(c["qa_points"], c["qa_possible"], 100), explained_by="evaluations"),
+    Kpi("critical_fail_rate", "Critical fail rate", "percent", LOWER,
+        ("qa_critical_fails", "qa_evaluations"),
+        "100 × Σ qa_critical_fails / Σ qa_evaluations",
+        "Share of the contacts' quality evaluations that failed a critical question.",
+        lambda c: ratio(c["qa_critical_fails"], c["qa_evaluations"], 100),
+        explained_by="evaluations"),
 )  # fmt: skip
 
 BY_KEY = {kpi.key: kpi for kpi in KPIS}

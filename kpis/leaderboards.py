@@ -39,6 +39,8 @@ RANKABLE_KPIS = (
     "utilization",
     "adherence",
     "contacts_per_hour",
+    "quality_score",
+    "critical_fail_rate",
 )
 DEFAULT_KPI = "aht"
 

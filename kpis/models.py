@@ -37,6 +37,11 @@ class ContactComponents(models.Model):
     promoters = models.IntegerField(default=0)
     detractors = models.IntegerField(default=0)
     outbound_handled = models.IntegerField(default=0)
+    # Quality evaluations of these contacts (kpis.definitions.QUALITY_COMPONENTS).
+    qa_points = models.FloatField(default=0)
+    qa_possible = models.FloatField(default=0)
+    qa_evaluations = models.IntegerField(default=0)
+    qa_critical_fails = models.IntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -150,6 +155,8 @@ class RollupState(models.Model):
     states_rolled_to = models.DateTimeField(null=True, blank=True)
     # Shifts and activities, by their history date.
     schedules_rolled_to = models.DateTimeField(null=True, blank=True)
+    # Quality evaluations, by Evaluation.updated_at and the days marked (MarkedDay).
+    evaluations_rolled_to = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The settings every stored rollup was made with (kpis.rerolls): when the running
     # settings differ, every day is re-rolled once and these are updated.
@@ -163,6 +170,18 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"Rolled up to {self.contacts_rolled_to}"
+
+
+class MarkedDay(models.Model):
+    """A local day whose quality evaluations changed (quality.signals.evaluation_changed):
+    the evaluations source of the incremental rollup re-rolls the days marked since its
+    fill state (kpis.rollup.changes). One row per day, its mark moved on each change."""
+
+    day = models.DateField(unique=True)
+    marked_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.day} (marked {self.marked_at:%Y-%m-%d %H:%M})"
 
 
 class RollupJobKind(models.TextChoices):

@@ -9,6 +9,7 @@ SPEC_KEYS = {
     "offered", "answered", "abandoned", "handled", "callbacks", "service_level", "asa",
     "max_wait", "abandonment_rate", "aht", "transfer_rate", "fcr", "csat", "nps",
     "cost_per_contact", "occupancy", "utilization", "adherence", "contacts_per_hour",
+    "quality_score", "critical_fail_rate",
 }  # fmt: skip
 
 

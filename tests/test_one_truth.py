@@ -127,7 +127,7 @@ def test_drill_down_rules_are_the_rollups_own(mixed):
     assert Interaction.objects.filter(rules["csat_answered"]).count() == totals["csat_responses"]
     assert Interaction.objects.filter(rules["fcr_eligible"]).count() == totals["fcr_eligible"]
     [row] = kpi_series(None, SeriesRequest(start=DAY, end=DAY))
-    for name in definitions.CONTACT_COMPONENTS:
+    for name in definitions.OUTCOME_COMPONENTS:
         assert totals[name] == pytest.approx(row["components"][name]), name
     # CSAT opens the contacts with a CSAT answer (4: one is open, one abandoned, one
     # outbound-free e-mail), not every surveyed one (5 have CSAT or NPS).

@@ -9,13 +9,22 @@ moved to another queue) disappears instead of lingering.
 
 - dialect: the SQL that differs between PostgreSQL and SQLite;
 - statements: the statements, built from the registry (components from kpis.definitions,
-  contact aggregates from interactions.outcomes, state components from STATE_COLUMNS),
+  contact aggregates from interactions.outcomes, quality ones from the contacts'
+  evaluations, state components from STATE_COLUMNS),
   and the live read composed from the same aggregates;
 - changes: which days changed, per source, since each source's fill state;
 - run: roll_up_days (whole days) and roll_up_changes (the minute's beat task).
 """
 
-from kpis.rollup.changes import AGENT_STATES, CONTACTS, SCHEDULES, SOURCES, Source, changed_days
+from kpis.rollup.changes import (
+    AGENT_STATES,
+    CONTACTS,
+    EVALUATIONS,
+    SCHEDULES,
+    SOURCES,
+    Source,
+    changed_days,
+)
 from kpis.rollup.run import record_fill_states, roll_up_changes, roll_up_days
 from kpis.rollup.statements import (
     ADHERENT_STATES,
@@ -29,6 +38,7 @@ __all__ = [
     "ADHERENT_STATES",
     "AGENT_STATES",
     "CONTACTS",
+    "EVALUATIONS",
     "SCHEDULES",
     "SOURCES",
     "STATE_COLUMNS",

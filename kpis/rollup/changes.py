@@ -7,7 +7,10 @@ up, on the column that source stamps when a row is stored or changed:
 - contacts, by `Interaction.updated_at` (ingesting a survey stamps its contact too, so
   surveys ride on the contacts' watermark);
 - agent states, by `AgentStateEvent.received_at`;
-- schedules, by the history date of shifts and activities (deletions leave history too).
+- schedules, by the history date of shifts and activities (deletions leave history too);
+- evaluations, by `Evaluation.updated_at` (every save: the services, the admin) and the
+  days quality.signals.evaluation_changed marked (MarkedDay: a deleted evaluation too),
+  each re-rolling the evaluated contact's day.
 
 A run reads each source's rows stamped after that source's own fill state and records
 each fill state it rolled. The days, the deletes, the inserts and the new fill states are
@@ -21,13 +24,16 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from agents.models import AgentStateEvent
 from core.localtime import local_today
 from core.localtime import zone as local_zone
 from interactions.models import Direction, Interaction
 from interactions.outcomes import repeat_window
+from kpis.models import MarkedDay
 from kpis.rollup.statements import state_cap
+from quality.models import Evaluation
 from scheduling.models import Shift, ShiftActivity
 
 
@@ -118,6 +124,35 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     return {day for rows in spans for moment in ("start", "end") for day in days_of(rows, moment)}
 
 
+def evaluation_changed_days(since: datetime | None, until: datetime) -> set[date]:
+    """Local days whose quality components may have changed between two watermarks: the
+    days of the contacts whose evaluations were saved, and the days marked by
+    quality.signals.evaluation_changed (kpis.rerolls.on_evaluation_changed)."""
+    saved = Evaluation.objects.filter(updated_at__lte=until)
+    marked = MarkedDay.objects.filter(marked_at__lte=until)
+    if since is not None:
+        saved = saved.filter(updated_at__gt=since)
+        marked = marked.filter(marked_at__gt=since)
+    contacts = Interaction.objects.filter(pk__in=saved.values("contact_id"))
+    return days_of(contacts) | set(marked.values_list("day", flat=True))
+
+
+def on_evaluation_changed(sender, contacts, **kwargs) -> set[date]:
+    """quality.signals.evaluation_changed: mark the evaluated contacts' local days, which
+    the minute's incremental rollup re-rolls (evaluation_changed_days). A few days, no
+    background job: the next run has the new numbers. Returns the days marked."""
+    pks = [getattr(contact, "pk", contact) for contact in contacts]
+    days = days_of(Interaction.objects.filter(pk__in=pks))
+    now = timezone.now()
+    MarkedDay.objects.bulk_create(
+        [MarkedDay(day=day, marked_at=now) for day in days],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["marked_at"],
+    )
+    return days
+
+
 def elapsed_days(since: datetime | None, until: datetime) -> set[date]:
     """The local days time has moved through since the last run: their states and
     schedules were cut at the last run's present and go on to this one's."""
@@ -147,7 +182,8 @@ class Source:
 CONTACTS = Source("contacts", "contacts_rolled_to", contact_changed_days)
 AGENT_STATES = Source("agent_states", "states_rolled_to", state_changed_days, cut_at_present=True)
 SCHEDULES = Source("schedules", "schedules_rolled_to", schedule_changed_days, cut_at_present=True)
-SOURCES = (CONTACTS, AGENT_STATES, SCHEDULES)
+EVALUATIONS = Source("evaluations", "evaluations_rolled_to", evaluation_changed_days)
+SOURCES = (CONTACTS, AGENT_STATES, SCHEDULES, EVALUATIONS)
 
 
 def changed_days(since: datetime | None, until: datetime, sources=SOURCES) -> set[date]:

@@ -8,20 +8,32 @@ GROUP BY` that the database runs whole (no row passes through Python).
 The contact aggregates are composed two ways from the same ORM expressions: grouped per
 15-minute interval for the rollup (contact_interval_rows) and summed over a window for
 the live read (contact_components_between), so the wallboard counts as the rollups do.
+The quality components come from the contacts' evaluations (evaluation_interval_rows),
+grouped on the evaluated contact's interval and keys, and join the contacts' rows in the
+same INSERT (the live read has none: no wallboard shows quality).
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, F, FloatField, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from agents.models import AgentStateEvent
 from interactions import outcomes
 from interactions.models import Interaction
 from interactions.outcomes import repeat_window
-from kpis.definitions import CONTACT_COMPONENTS, STATE_COMPONENTS
+from kpis.definitions import (
+    CONTACT_COMPONENTS,
+    MAX_COMPONENTS,
+    OUTCOME_COMPONENTS,
+    QUALITY_COMPONENTS,
+    STATE_COMPONENTS,
+)
 from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval
 from kpis.rollup.dialect import Bucket, Dialect, table
+from quality.models import Evaluation, EvaluationStatus
 from scheduling.models import Shift, ShiftActivity
 
 
@@ -45,7 +57,7 @@ def contact_interval_rows(start: datetime | None = None, end: datetime | None = 
     if end is not None:
         contacts = contacts.filter(arrived_at__lt=end)
     aggregates = outcomes.component_aggregates(repeat_window())
-    assert tuple(aggregates) == CONTACT_COMPONENTS
+    assert tuple(aggregates) == OUTCOME_COMPONENTS
     return (
         contacts.annotate(interval_start=Bucket("arrived_at"))
         .values(*CONTACT_INTERVAL_KEYS)
@@ -54,19 +66,71 @@ def contact_interval_rows(start: datetime | None = None, end: datetime | None = 
     )
 
 
+# The evaluations the quality components count: scored and shared with the agent (not a
+# draft), and not one of a calibration's blind scores.
+COUNTED_EVALUATIONS = Q(
+    status__in=(
+        EvaluationStatus.SUBMITTED,
+        EvaluationStatus.ACKNOWLEDGED,
+        EvaluationStatus.DISPUTED,
+        EvaluationStatus.RESOLVED,
+    ),
+    calibration__isnull=True,
+)
+
+
+def evaluation_interval_rows(start: datetime, end: datetime):
+    """Quality components per (15-minute interval, queue, team, agent, channel) of the
+    evaluated contact, for the counted evaluations of contacts that arrived in
+    [start, end): the stored points (0 after a critical fail), possible points, count and
+    critical fails. Columns are named e_<key> (Evaluation has an agent of its own)."""
+    keys = {f"e_{key}": F(f"contact__{key}") for key in CONTACT_INTERVAL_KEYS[1:]}
+    return (
+        Evaluation.objects.filter(
+            COUNTED_EVALUATIONS, contact__arrived_at__gte=start, contact__arrived_at__lt=end
+        )
+        .values(e_interval_start=Bucket("contact__arrived_at"), **keys)
+        .annotate(
+            qa_points=Coalesce(Sum("points"), Value(0.0), output_field=FloatField()),
+            qa_possible=Coalesce(Sum("possible"), Value(0.0), output_field=FloatField()),
+            qa_evaluations=Count("pk"),
+            qa_critical_fails=Count("pk", filter=Q(critical_failed=True)),
+        )
+        .order_by()
+    )
+
+
 def contact_interval_statement(start: datetime, end: datetime) -> tuple[str, tuple]:
-    """INSERT ... SELECT of contact_interval_rows: the ORM writes the SELECT, the
-    database runs it all (no row passes through Python)."""
-    select, params = contact_interval_rows(start, end).query.sql_with_params()
-    columns = ", ".join((*CONTACT_INTERVAL_KEYS, *CONTACT_COMPONENTS))
-    sql = f"INSERT INTO {table(ContactInterval)} ({columns}) SELECT {columns} FROM ({select}) parts"
-    return sql, params
+    """INSERT ... SELECT of the contacts' rows (contact_interval_rows) and their
+    evaluations' (evaluation_interval_rows), added up per interval and keys: the ORM
+    writes the two SELECTs, the database runs it all (no row passes through Python).
+    Every evaluated contact has its row among the contacts', so the evaluations add no
+    row of their own."""
+    contact_sql, contact_params = contact_interval_rows(start, end).query.sql_with_params()
+    evaluation_sql, evaluation_params = evaluation_interval_rows(start, end).query.sql_with_params()
+    keys = ", ".join(CONTACT_INTERVAL_KEYS)
+    contact_side = ", ".join(
+        (*CONTACT_INTERVAL_KEYS, *OUTCOME_COMPONENTS, *(f"0 AS {n}" for n in QUALITY_COMPONENTS))
+    )
+    evaluation_side = ", ".join((
+        *(f"e_{key} AS {key}" for key in CONTACT_INTERVAL_KEYS),
+        *(f"NULL AS {n}" if n in MAX_COMPONENTS else f"0 AS {n}" for n in OUTCOME_COMPONENTS),
+        *QUALITY_COMPONENTS,
+    ))  # fmt: skip
+    sql = (
+        f"INSERT INTO {table(ContactInterval)} ({keys}, {', '.join(CONTACT_COMPONENTS)}) "
+        f"SELECT {keys}, {_sum_columns(CONTACT_COMPONENTS)} FROM ("
+        f"SELECT {contact_side} FROM ({contact_sql}) contacts "
+        f"UNION ALL SELECT {evaluation_side} FROM ({evaluation_sql}) evaluations"
+        f") parts GROUP BY {keys}"
+    )
+    return sql, (*contact_params, *evaluation_params)
 
 
 def contact_components_between(
     start: datetime, end: datetime, queue_ids=None, *, team_ids=None, parts=None
 ) -> dict:
-    """Contact components of [start, end) for these queues (or the contacts these teams
+    """Outcome components of [start, end) for these queues (or the contacts these teams
     took), summed straight from the raw table with the rollup's own aggregates: the live
     wallboard counts exactly as the rollups do. With `parts` (name -> condition), the
     components of each part of those contacts, by name, from the same one query."""
@@ -85,7 +149,7 @@ def contact_components_between(
         }
     sums = contacts.aggregate(**aggregates)
     result = {
-        part: {name: sums[f"{part or 'all'}_{name}"] for name in CONTACT_COMPONENTS}
+        part: {name: sums[f"{part or 'all'}_{name}"] for name in OUTCOME_COMPONENTS}
         for part in selected
     }
     return result[None] if parts is None else result
@@ -175,7 +239,8 @@ def state_interval_statement(d: Dialect) -> str:
 
 def _sum_columns(names, prefix=""):
     return ", ".join(
-        f"MAX({prefix}{name})" if name == "wait_max" else f"SUM({prefix}{name})" for name in names
+        f"MAX({prefix}{name})" if name in MAX_COMPONENTS else f"SUM({prefix}{name})"
+        for name in names
     )
 
 
