@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kpis import views
+from kpis import coaching_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +15,9 @@ urlpatterns = [
     path("kpis/", views.kpi_help, name="kpi-help"),
     path("kpis/<slug:key>/", views.kpi_help, name="kpi-help-detail"),
     path("kpis/<slug:key>/explain/", views.kpi_explain, name="kpi-explain"),
+    path("coaching/", coaching_views.coaching_list, name="coaching-list"),
+    path("coaching/new/", coaching_views.coaching_new, name="coaching-new"),
+    path("coaching/<int:pk>/", coaching_views.coaching_detail, name="coaching-detail"),
+    path("coaching/<int:pk>/follow-up/", coaching_views.coaching_follow_up,
+         name="coaching-follow-up"),  # fmt: skip
 ]

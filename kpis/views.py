@@ -12,6 +12,7 @@ from interactions import outcomes
 from interactions.models import Queue
 from kpis import alerts, charts, dashboards, definitions, leaderboards, live, selectors
 from kpis.models import Alert
+from quality import coaching
 
 
 @login_required
@@ -146,6 +147,7 @@ def team_detail(request, pk):
         "data": data,
         "agent_ids": dict(team.agents.values_list("login", "pk")),
         "real_time": definitions.REAL_TIME_CHANNELS,
+        "overdue_follow_ups": coaching.overdue_follow_ups(team),
     }
     return render(request, "kpis/team.html", context)
 
