@@ -7,6 +7,7 @@ a message names the new version (docs/quality.md, "Scorecards and versions")."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -199,6 +200,7 @@ class VersionPartInline(admin.TabularInline):
 class QuestionInline(VersionPartInline):
     model = Question
     fields = ("order", "text", "kind", "weight", "allow_na", "critical", "help_text")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def version_of(self, parent):
         return parent.version
