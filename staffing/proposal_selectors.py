@@ -75,8 +75,8 @@ def proposed_view(proposed: ProposedShift) -> ProposedView:
 def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
     """The week as the team's schedule lays it out: a row per agent (the team's active
     agents and anyone the draft names), their shifts already scheduled and the proposed
-    ones in each day's cell, then the open shifts, a row per extra person (`open` their
-    number). On a re-plan the shifts it would replace (the team's shifts of the week) are
+    ones in each day's cell, then the open shifts, the k-th of each day in the row whose
+    `open` is k. On a re-plan the shifts it would replace (the team's shifts of the week) are
     the cells' `replaced`. `open_by_day`: each day's open shifts."""
     week = proposal.week
     days = [week + timedelta(days=offset) for offset in range(7)]
@@ -107,8 +107,7 @@ def grid(proposal: ScheduleProposal, shifts: list[ProposedShift]) -> dict:
             schedule_reads.shift_view(shift)
         )
     # Open shifts in rows of at most one a day, the k-th of each day (by start) in the
-    # k-th: each row is one more person's week, and there are as many rows as the
-    # busiest day has open shifts.
+    # k-th: as many rows as the busiest day has open shifts, the fewest extra people.
     open_on: dict[date, int] = {}
     for proposed in sorted(shifts, key=lambda shift: shift.start):
         day = timezone.localtime(proposed.start).date()

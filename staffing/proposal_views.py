@@ -141,6 +141,7 @@ def proposal_detail(request, pk):
         "gap_percent": None if summary.get("gap") is None else 100 * summary["gap"],
         "open": proposal_selectors.open_shifts(shifts, grid["days"], grid["open_by_day"]),
         "shift_count": len(shifts),
+        "assigned_count": sum(1 for shift in shifts if shift.agent_id),
         "replacing": proposal.mode == ProposalMode.REPLAN,
         "replaced_count": len(summary.get("replaces", [])),
         "list_url": proposals_url(proposal.team_id, proposal.week),

@@ -318,8 +318,9 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
     A small integer program: y[a, t, d] binary; at most one shift a day per agent, at most
     counts[t, d] agents per shift, at most capacity[a] shifts per agent, never two shifts
     on consecutive days closer than MIN_REST_HOURS. It first fills as many shifts as it
-    can, then evens out the load (the busiest agent works as few shifts as possible).
-    The rest stay open."""
+    can, then keeps the busiest day's open shifts as few as it can (each is one more
+    person that day: the agents take the days that need most), then evens out the load
+    (the busiest agent works as few shifts as possible). The rest stay open."""
     started = time.perf_counter()
     counts = np.asarray(counts, dtype=int)
     allowed = np.asarray(allowed, dtype=bool) & (counts[None, :, :] > 0)
@@ -330,7 +331,7 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
         return Assignment([], counts.copy(), time.perf_counter() - started)
     column = shape_index * days + day_index
     agents = allowed.shape[0]
-    variables = pairs + 1  # the y's and the largest load z
+    variables = pairs + 2  # the y's, the largest load z, the most open shifts a day w
     ids = np.arange(pairs)
     blocks, upper = [], []
 
@@ -350,6 +351,16 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
     block(column, shape_count * days, counts.reshape(-1).astype(float))
     block(agent_index, agents, np.asarray(capacity, dtype=float))
     block(agent_index, agents, np.zeros(agents), with_z=-1.0)  # load - z <= 0
+    # Open shifts of day d = its shifts - filled <= w, as -filled - w <= -shifts.
+    per_day = counts.sum(axis=0)
+    blocks.append(
+        sparse.csr_array((np.full(pairs, -1.0), (day_index, ids)), shape=(days, variables))
+        + sparse.csr_array(
+            (np.full(days, -1.0), (np.arange(days), np.full(days, pairs + 1))),
+            shape=(days, variables),
+        )  # fmt: skip
+    )
+    upper.append(-per_day.astype(float))
     position = {(a, c): i for i, (a, c) in enumerate(zip(agent_index, column, strict=True))}
     conflict_rows, conflict_cols = [], []
     for first, second in rest_conflicts(shapes, days):
@@ -363,12 +374,14 @@ def assign_shifts(counts, allowed, capacity, shapes: list[ShiftShape]) -> Assign
         blocks.append(sparse.csr_array((np.ones(len(conflict_rows)), (conflict_rows, conflict_cols)),
                                        shape=(count, variables)))  # fmt: skip
         upper.append(np.ones(count))
-    # Every filled shift outweighs any change of the largest load.
-    objective = np.concatenate([np.full(pairs, -(days + 1.0)), [1.0]])
+    # Every filled shift outweighs any change of w, and one open shift less on the busiest
+    # day any change of the largest load.
+    most = float(per_day.max())
+    objective = np.concatenate([np.full(pairs, -(days + 1.0) * (most + 1)), [1.0, days + 1.0]])
     result = milp(
         objective,
-        integrality=np.concatenate([np.ones(pairs), [1]]),
-        bounds=Bounds(np.zeros(variables), np.concatenate([np.ones(pairs), [days]])),
+        integrality=np.ones(variables),
+        bounds=Bounds(np.zeros(variables), np.concatenate([np.ones(pairs), [days, most]])),
         constraints=[LinearConstraint(sparse.vstack(blocks), ub=np.concatenate(upper))],
         options={"time_limit": TIME_LIMIT_SECONDS, "disp": False},
     )

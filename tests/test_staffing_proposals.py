@@ -186,6 +186,13 @@ class TestAssignShifts:
         two = proposals.assign_shifts(counts, np.ones((2, 2, 2), bool), [5, 5], [late, early])
         assert len(two.assigned) == 2 and {a for a, *_ in two.assigned} == {0, 1}
 
+    def test_the_agents_take_the_days_with_most_shifts(self):
+        # One agent, one shift left: on Monday (3 shifts) rather than Tuesday (1), so the
+        # busiest day has two open shifts, not three (two more people, not three).
+        counts = np.array([[3, 1]])
+        result = proposals.assign_shifts(counts, np.ones((1, 1, 2), bool), [1], [EARLY])
+        assert result.assigned == [(0, 0, 0)] and result.open_counts.tolist() == [[2, 1]]
+
     def test_the_load_is_spread(self):
         counts = np.array([[4, 4, 4, 4, 4]])
         result = proposals.assign_shifts(counts, np.ones((5, 1, 5), bool), np.full(5, 5), [EARLY])
