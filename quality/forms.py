@@ -94,6 +94,7 @@ class SampleForm(forms.Form):
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        self.fields["team"].empty_label = None
 
     def clean_seed(self):
         seed = self.cleaned_data.get("seed")

@@ -5,6 +5,8 @@ Thin: who may do what is quality.access, writes quality.services, reads
 quality.selectors. A row out of the user's reach is a 404; a step their role may not take
 (an agent scoring, a supervisor resolving) a 403. Nothing changes on either."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -67,7 +69,7 @@ def evaluation_list(request):
         "samples": selectors.samples_for(request.user)[:20],
         "sample_form": SampleForm(
             teams=access.sample_teams(request.user),
-            initial={"week": monday_of(local_today())},
+            initial={"week": monday_of(local_today()) - timedelta(days=7)},  # the last whole week
         ),
         "has_agent": agent_of(request.user) is not None,
     }

@@ -392,3 +392,21 @@ def test_sample_page_lists_contacts_to_evaluate(client, supervisor_a, team_a, ag
     assert statuses[item.pk] == "submitted"
     csv = b"".join(client.get(response.url + "?export=sample").streaming_content).decode()
     assert len(csv.splitlines()) == 5
+
+
+def test_pages_query_counts_do_not_grow_with_rows(client, django_assert_num_queries, supervisor_a,
+                                                   agent_a, team_a, busy_week, form):  # fmt: skip
+    """Exact query counts with five evaluations and a sample of eight: no query per row."""
+    contacts = list(agent_a.interactions.filter(answered_at__isnull=False)[:5])
+    evaluations = [submitted(c, form, supervisor_a) for c in contacts]
+    sample = services.sample_draw(team=team_a, week=WEEK, per_agent=4, seed=1)
+    client.force_login(supervisor_a)
+    with django_assert_num_queries(11):
+        assert client.get("/quality/").status_code == 200
+    with django_assert_num_queries(8):
+        assert client.get(f"/quality/samples/{sample.pk}/").status_code == 200
+    with django_assert_num_queries(12):
+        assert client.get(f"/quality/evaluations/{evaluations[0].pk}/").status_code == 200
+    client.force_login(agent_a.user)
+    with django_assert_num_queries(8):
+        assert client.get("/quality/mine/").status_code == 200
