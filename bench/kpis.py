@@ -58,7 +58,8 @@ def generate(first: int, count: int, total: int, ids) -> None:
         INSERT INTO interactions_interaction (source, external_id, channel, direction,
             queue_id, agent_id, team_id, customer, arrived_at, answered_at, ended_at,
             talk_seconds, hold_seconds, wrap_seconds, transferred, resolved,
-            callback_requested, topic, csat, nps, created_at, updated_at)
+            callback_requested, topic, csat, nps, recording_url, transcript, created_at,
+            updated_at)
         SELECT 'bench', 'b' || g, 'voice', 'inbound',
             (ARRAY{queues})[1 + g %% {QUEUES}],
             CASE WHEN g %% 10 <> 0 THEN (ARRAY{agents})[1 + g %% {AGENTS}] END,
@@ -69,7 +70,7 @@ def generate(first: int, count: int, total: int, ids) -> None:
             CASE WHEN g %% 10 <> 0 THEN 200 + g %% 300 ELSE 0 END, 0, 30, g %% 17 = 0,
             CASE WHEN g %% 7 = 0 THEN false WHEN g %% 11 = 0 THEN NULL ELSE true END,
             false, '', CASE WHEN g %% 4 = 0 THEN 1 + g %% 5 END,
-            CASE WHEN g %% 5 = 0 THEN g %% 11 END, %s, %s
+            CASE WHEN g %% 5 = 0 THEN g %% 11 END, '', '', %s, %s
         FROM generate_series(%s, %s) g,
             LATERAL (SELECT %s::timestamptz + (g * %s) * interval '1 second' AS t) at_time
     """  # noqa: S608 (bench-only literals built from integers above)
@@ -96,11 +97,11 @@ def hot_history(count: int, first: int, total: int, ids) -> None:
         INSERT INTO interactions_interaction (source, external_id, channel, direction,
             queue_id, agent_id, team_id, customer, arrived_at, answered_at, ended_at,
             talk_seconds, hold_seconds, wrap_seconds, transferred, resolved,
-            callback_requested, topic, created_at, updated_at)
+            callback_requested, topic, recording_url, transcript, created_at, updated_at)
         SELECT 'bench-hot', 'h' || g, 'voice', 'inbound', (ARRAY{queues})[1 + g %% {QUEUES}],
             (ARRAY{agents})[1 + g %% {AGENTS}], (ARRAY{agent_teams})[1 + g %% {AGENTS}],
             %s, t, t + interval '10 seconds', t + interval '200 seconds', 190, 0, 30, false,
-            true, false, '', clock_timestamp(), clock_timestamp()
+            true, false, '', '', '', clock_timestamp(), clock_timestamp()
         FROM generate_series(0, %s) g,
             LATERAL (SELECT %s::timestamptz + (g * %s) * interval '1 second' AS t) at_time
     """  # noqa: S608 (bench-only literals built from integers above)
