@@ -84,6 +84,15 @@ def _score(evaluation: Evaluation, replies: dict[int, Reply]):
     evaluation.critical_failed = result.critical_failed
 
 
+def _lock(evaluation: Evaluation, *allowed: str) -> Evaluation:
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if locked.status not in allowed:
+        raise ValidationError(
+            f"This evaluation is {locked.get_status_display().lower()}: it cannot be changed so."
+        )
+    return locked
+
+
 @transaction.atomic
 def evaluation_save(
     *,
@@ -104,8 +113,8 @@ def evaluation_save(
             sample_item=sample_item, comment=comment,
         )  # fmt: skip
         EvaluationEvent.objects.create(evaluation=evaluation, kind="created", by=evaluator)
-    elif evaluation.status != EvaluationStatus.DRAFT:
-        raise ValidationError("Only a draft can be edited.")
+    else:  # a draft, locked so two submits of it make one
+        evaluation = _lock(evaluation, EvaluationStatus.DRAFT)
     evaluation.comment = comment
     _write_answers(evaluation, replies)
     if submit:
@@ -124,15 +133,6 @@ def evaluation_save(
 
 def evaluation_submit(**kwargs) -> Evaluation:
     return evaluation_save(submit=True, **kwargs)
-
-
-def _lock(evaluation: Evaluation, *allowed: str) -> Evaluation:
-    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if locked.status not in allowed:
-        raise ValidationError(
-            f"This evaluation is {locked.get_status_display().lower()}: it cannot be changed so."
-        )
-    return locked
 
 
 @transaction.atomic

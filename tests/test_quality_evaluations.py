@@ -5,6 +5,7 @@ rescore), the history keeps every step; samples are reproducible and fair."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from core.localtime import at_local, monday_of
 from quality import services
@@ -410,3 +411,12 @@ def test_pages_query_counts_do_not_grow_with_rows(client, django_assert_num_quer
     client.force_login(agent_a.user)
     with django_assert_num_queries(8):
         assert client.get("/quality/mine/").status_code == 200
+
+
+def test_a_submitted_evaluation_is_not_edited_again(supervisor_a, contact, form):
+    evaluation = submitted(contact, form, supervisor_a)
+    with pytest.raises(ValidationError):
+        services.evaluation_save(contact=contact, version=form[0], evaluator=supervisor_a,
+                                 replies={}, evaluation=evaluation)  # fmt: skip
+    evaluation.refresh_from_db()
+    assert evaluation.answers.count() == 3 and evaluation.events.count() == 2
