@@ -25,6 +25,7 @@ from kpis.models import (
     StateInterval,
     Target,
 )
+from quality.models import Calibration, CoachingSession, Evaluation, Scorecard
 from scheduling.models import Shift, ShiftActivity
 
 END = date(2026, 3, 15)  # a Sunday: the four weeks run Monday 16 February to Sunday 15 March
@@ -49,6 +50,7 @@ def seeded(django_db_setup, django_db_blocker):
             Target,
             Agent,
             Team,
+            Scorecard,
             ForecastRun,
             QueueGroup,
             SpecialDay,
@@ -243,3 +245,24 @@ def test_demo_schedules_reach_the_end_of_next_week_even_on_a_monday():
     assert thursday.schedule_until == date(2026, 12, 13)
     past = demo.DemoCenter(days=7, agent_count=8, seed=0, end=date(2026, 3, 4), now=monday)
     assert past.schedule_until == date(2026, 3, 15)  # a past demo is not planned up to today
+
+
+def test_quality_demo_data(seeded_db):
+    """A scorecard, three weeks of evaluations by each team's supervisor of its own agents
+    (acknowledged, new and one disputed), one closed calibration of three evaluators and
+    coaching with an overdue follow-up."""
+    assert Scorecard.objects.get().channels == ["voice", "chat"]
+    evaluations = Evaluation.objects.filter(calibration__isnull=True)
+    assert evaluations.count() == 40 * 3
+    assert not evaluations.exclude(agent__team__supervisors=F("evaluator")).exists()
+    assert not evaluations.exclude(contact__agent=F("agent")).exists()
+    statuses = set(evaluations.values_list("status", flat=True))
+    assert statuses == {"submitted", "acknowledged", "disputed"}
+    assert evaluations.filter(status="disputed", agent__user__username="agent").count() == 1
+    calibration = Calibration.objects.get()
+    assert calibration.closed_at is not None and calibration.evaluators.count() == 3
+    assert calibration.evaluations.count() == 3
+    overdue = CoachingSession.objects.filter(
+        follow_up_on__lt=END, followed_up_at__isnull=True, agent__user__username="agent"
+    )
+    assert overdue.count() == 1

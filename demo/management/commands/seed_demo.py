@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agents.models import Team
-from demo import generator
+from demo import generator, quality
 from forecasting import services as forecasts
 from forecasting.models import QueueGroup, SpecialDay, SpecialDayKind, Trigger
 from interactions.models import Queue
@@ -71,6 +71,7 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         made = generator.seed_demo(days=days, agent_count=agents, seed=seed, end=end)
+        quality.seed_quality(seed=seed, last_day=made["last_day"])
         self._targets(made["first_day"], made["last_day"])
         self._alert_rules()
         self._shift_templates()
