@@ -28,6 +28,9 @@ def kpi_choices():
     return [(kpi.key, kpi.label) for kpi in definitions.KPIS if kpi.level != definitions.QUEUE]
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class EvaluationChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, evaluation):
         score = "—" if evaluation.score is None else f"{evaluation.score:.0f} %"
@@ -38,12 +41,12 @@ class EvaluationChoice(forms.ModelMultipleChoiceField):
 
 
 class CoachingForm(forms.Form):
-    held_on = forms.DateField(label="Held on", initial=timezone.localdate)
+    held_on = forms.DateField(label="Held on", initial=timezone.localdate, widget=DATE)
     discussed = forms.CharField(
         label="What was discussed", widget=forms.Textarea(attrs={"rows": 4})
     )
     action = forms.CharField(label="The action agreed", widget=forms.Textarea(attrs={"rows": 3}))
-    follow_up_on = forms.DateField(label="Follow up on", required=False,
+    follow_up_on = forms.DateField(label="Follow up on", required=False, widget=DATE,
                                    help_text="Overdue follow-ups show on the team's page.")  # fmt: skip
     evaluations = EvaluationChoice(queryset=None, required=False,
                                    widget=forms.CheckboxSelectMultiple,
