@@ -18,6 +18,7 @@ urlpatterns = [
     path("coaching/", coaching_views.coaching_list, name="coaching-list"),
     path("coaching/new/", coaching_views.coaching_new, name="coaching-new"),
     path("coaching/<int:pk>/", coaching_views.coaching_detail, name="coaching-detail"),
-    path("coaching/<int:pk>/follow-up/", coaching_views.coaching_follow_up,
-         name="coaching-follow-up"),  # fmt: skip
+    path(
+        "coaching/<int:pk>/follow-up/", coaching_views.coaching_follow_up, name="coaching-follow-up"
+    ),  # fmt: skip
 ]
