@@ -28,6 +28,8 @@ DEMO_TARGETS = [
     ("nps", 30, 10, "center", None),
     ("occupancy", 85, 5, "center", None),
     ("adherence", 90, 5, "center", None),
+    ("quality_score", 85, 5, "center", None),
+    ("critical_fail_rate", 5, 3, "center", None),
     ("asa", 30, 15, "queue", "Billing"),
     ("service_level", 80, 5, "queue", "Tech Support"),
     ("service_level", 85, 5, "team", "Care North"),
