@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "quality",
     "forecasting",
     "staffing",
+    "reports",
     "demo",
 ]
 
@@ -206,6 +207,8 @@ if env_bool("USE_X_FORWARDED_PROTO", not DEBUG):
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "contactcenter@localhost")
+# The Chromium that draws charts as images for mails and PDFs (core.chart_images).
+CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 
 LOGGING = {
     "version": 1,

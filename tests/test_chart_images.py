@@ -1,0 +1,38 @@
+"""core.chart_images: a Plotly figure dict as PNG bytes through the machine's Chromium."""
+
+import logging
+import struct
+from pathlib import Path
+
+import pytest
+
+from core import chart_images
+from tests.conftest import CHROMIUM
+
+FIGURE = {
+    "data": [{"type": "bar", "x": ["Mon", "Tue", "Wed"], "y": [120, 95, 143], "name": "Contacts"}],
+    "layout": {"title": {"text": "Contacts per day"}},
+}
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+def test_png_renders_the_figure_at_the_size_asked(settings):
+    settings.CHROMIUM_PATH = CHROMIUM
+    first = chart_images.png(FIGURE, 600, 300)
+    second = chart_images.png(FIGURE, 400, 200)  # the same browser draws the next one
+
+    for image, size in ((first, (600, 300)), (second, (400, 200))):
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+        assert image[12:16] == b"IHDR"
+        assert struct.unpack(">II", image[16:24]) == size
+        assert len(image) > 2000  # bars, axes and a title, not an empty canvas
+
+
+def test_png_without_a_chromium_is_none_and_says_so_once(settings, tmp_path, caplog):
+    settings.CHROMIUM_PATH = str(tmp_path / "no-chromium")
+    with caplog.at_level(logging.WARNING, logger="core.chart_images"):
+        assert chart_images.png(FIGURE, 600, 300) is None
+        assert chart_images.png(FIGURE, 600, 300) is None
+    warnings = [r for r in caplog.records if "No Chromium" in r.getMessage()]
+    assert len(warnings) == 1
+    assert str(tmp_path / "no-chromium") in warnings[0].getMessage()
