@@ -7,6 +7,10 @@ empty cells for missing values, ISO dates, times in the local time zone with the
 offset, to the second, and text that a spreadsheet would run as a formula (a cell
 starting with =, +, -, @, tab or carriage return) quoted with a leading apostrophe, so an
 agent named "=HYPERLINK(...)" stays a name.
+
+`?export=<table>.xlsx` gives the same rows as an Excel workbook: `csv_response` returns a
+`TableExport` that keeps its header and rows, and `XlsxMiddleware` writes those as
+.xlsx (core/xlsx.py) when the request asked for it, so no view defines a table twice.
 """
 
 import csv
@@ -14,17 +18,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = ".xlsx"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def requested(request, table: str) -> bool:
     """Whether this request asks for `table` as CSV rather than the page. GET only: a form
     posted to a URL that happens to carry ?export= still does what it posts."""
-    return request.method in ("GET", "HEAD") and request.GET.get("export") == table
+    return request.method in ("GET", "HEAD") and request.GET.get("export") in (table, table + XLSX)
+
+
+def wants_xlsx(request) -> bool:
+    return request.method in ("GET", "HEAD") and request.GET.get("export", "").endswith(XLSX)
 
 
 def cell(value):
@@ -71,10 +81,38 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield writer.writerow([cell(value) for value in row])
 
 
+class TableExport(StreamingHttpResponse):
+    """A CSV download that remembers its table, for the .xlsx of the same rows."""
+
+    def __init__(self, filename: str, header: Sequence[str], rows: Iterable[Sequence]):
+        self.filename, self.header, self.rows = filename, list(header), rows
+        super().__init__(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+        self["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
     """A download of `header` and `rows`, streamed so a long export never sits in memory."""
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return TableExport(filename, header, rows)
+
+
+def xlsx_response(filename: str, sheets) -> HttpResponse:
+    """A workbook download of (sheet name, header, rows) tables."""
+    from core.xlsx import workbook_bytes, xlsx_filename
+
+    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{xlsx_filename(filename)}"'
     return response
+
+
+class XlsxMiddleware:
+    """`?export=<table>.xlsx`: the table the view exported as CSV, as a workbook."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, TableExport) and wants_xlsx(request):
+            table = request.GET["export"][: -len(XLSX)]
+            return xlsx_response(response.filename, [(table, response.header, response.rows)])
+        return response
