@@ -37,6 +37,9 @@ OVERVIEW_CHARTS = ("offered", "service_level", "aht", "abandonment_rate")
 AGENT_TILES = ("handled", "aht", "fcr", "csat", "occupancy", "adherence", "contacts_per_hour",
                "quality_score")  # fmt: skip
 AGENT_CHARTS = ("handled", "aht", "csat", "adherence")
+# Table headers a phone's width can hold (the page's abbreviations).
+COLUMN_LABELS = {"asa": "ASA", "aht": "AHT", "fcr": "FCR", "csat": "CSAT",
+                 "adherence": "Adherence", "occupancy": "Occupancy"}  # fmt: skip
 # Teams answer contacts; offered, service level and abandonment belong to queues.
 TEAM_TABLE_KPIS = ("answered", "asa", "aht", "fcr", "csat")
 TEAM_AGENT_KPIS = ("handled", "aht", "fcr", "csat", "adherence")
@@ -150,7 +153,7 @@ def _table(title: str, first: str, names: list, values: list[dict], keys) -> dic
     kpis = [definitions.BY_KEY[key] for key in keys]
     return {
         "title": title,
-        "columns": [first, *(kpi.label for kpi in kpis)],
+        "columns": [first, *(COLUMN_LABELS.get(kpi.key, kpi.label) for kpi in kpis)],
         "rows": [
             [name, *(kpi_value(row.get(kpi.key), kpi) for kpi in kpis)]
             for name, row in zip(names, values, strict=True)
