@@ -210,6 +210,16 @@ if env_bool("USE_X_FORWARDED_PROTO", not DEBUG):
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "contactcenter@localhost")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): docs/deployment.md.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Where the site is reached from a mail: report links and unsubscribe links start here.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # The Chromium that draws charts as images for mails and PDFs (core.chart_images).
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -296,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_nightly",
         "schedule": crontab(hour=env_int("FORECAST_HOUR", 3), minute=0),
     },
+    # Report mails whose local send time has come (docs/reports.md).
+    "send-due-reports": {"task": "reports.tasks.send_due_reports", "schedule": 60.0},
 }
 
 if env_bool("DEMO_FEED", False):

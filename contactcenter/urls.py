@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("forecasting.urls")),
     path("", include("staffing.urls")),
     path("", include("quality.urls")),
+    path("", include("reports.urls")),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.report_list, name="list"),
+    path("reports/new/", views.report_edit, name="new"),
+    path("reports/<int:pk>/", views.report_edit, name="edit"),
+    path("reports/<int:pk>/active/", views.report_active, name="active"),
+    path("reports/<int:pk>/delete/", views.report_delete, name="delete"),
+    path("reports/<int:pk>/test/", views.report_test, name="test"),
+    path("reports/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
