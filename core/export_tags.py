@@ -34,5 +34,5 @@ def export_links(context, table, style="small"):
 @register.simple_tag(takes_context=True)
 def pdf_link(context):
     return format_html(
-        '<a class="button no-print" href="{}" download>PDF</a>', _href(context["request"], "pdf")
+        '<a class="button no-print" href="{}" download>Download PDF</a>', _href(context["request"], "pdf")
     )

@@ -1,16 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from agents import access
 from core import roles
 from core.exports import csv_filename, csv_response, requested
 from core.filters import text_filters
+from core.pdf import page_exports
 from core.roles import MANAGER, SUPERVISOR, role_required
 from interactions import outcomes
 from interactions.models import Queue
-from kpis import alerts, charts, dashboards, definitions, leaderboards, live, selectors
+from kpis import alerts, charts, dashboards, definitions, leaderboards, live, pdf_pages, selectors
 from kpis.models import Alert
 from quality import coaching
 
@@ -30,6 +32,7 @@ def home(request):
 
 @login_required
 @role_required(MANAGER, SUPERVISOR)
+@page_exports(pdf_pages.overview, ("queue", "channel", "team", "series"))
 def overview(request):
     """The manager's morning page; a supervisor sees it for their teams."""
     user = request.user
@@ -49,7 +52,7 @@ def overview(request):
         "comparisons": dashboards.COMPARISONS,
         "grains": dashboards.GRAINS,
     }
-    return render(request, "kpis/overview.html", context)
+    return TemplateResponse(request, "kpis/overview.html", context)
 
 
 def _series_csv(user, filters):
@@ -113,6 +116,7 @@ def kpi_explain(request, key):
 
 
 @login_required
+@page_exports(pdf_pages.team, ("comparison", "agents", "leaderboard"))
 def team_detail(request, pk):
     """A team's KPIs against the center's, its agents with outliers, a leaderboard."""
     team = access.get_team_for_user(request.user, pk)
@@ -149,10 +153,11 @@ def team_detail(request, pk):
         "real_time": definitions.REAL_TIME_CHANNELS,
         "overdue_follow_ups": coaching.overdue_follow_ups(team),
     }
-    return render(request, "kpis/team.html", context)
+    return TemplateResponse(request, "kpis/team.html", context)
 
 
 @login_required
+@page_exports(pdf_pages.adherence, ("adherence",))
 def team_adherence(request, pk):
     """Real-time adherence: scheduled against actual activity, now, for one team."""
     team = access.get_team_for_user(request.user, pk)
@@ -173,10 +178,11 @@ def team_adherence(request, pk):
         "adherence_kpi": definitions.BY_KEY["adherence"],
         "refresh_seconds": 30,
     }
-    return render(request, "kpis/adherence.html", context)
+    return TemplateResponse(request, "kpis/adherence.html", context)
 
 
 @login_required
+@page_exports(pdf_pages.agent)
 def agent_detail(request, pk):
     """One agent's KPIs over time against their team's; an agent sees only their own."""
     agent = access.get_agent_for_user(request.user, pk)
@@ -184,11 +190,12 @@ def agent_detail(request, pk):
     context = {"agent": agent, "filters": filters, "periods": dashboards.PERIODS,
                "data": dashboards.agent_page(agent, filters),
                "real_time": definitions.REAL_TIME_CHANNELS}  # fmt: skip
-    return render(request, "kpis/agent.html", context)
+    return TemplateResponse(request, "kpis/agent.html", context)
 
 
 @login_required
 @role_required(MANAGER)
+@page_exports(pdf_pages.targets, ("targets",))
 def targets(request):
     """Every target with its status, value, distance and time left (managers)."""
     filters = dashboards.parse_filters(request.GET.copy() if request.GET else _this_month())
@@ -210,7 +217,7 @@ def targets(request):
         [colours[row["status"]] for row in rows],
     )
     context = {"rows": rows, "filters": filters, "periods": dashboards.PERIODS, "figure": figure}
-    return render(request, "kpis/targets.html", context)
+    return TemplateResponse(request, "kpis/targets.html", context)
 
 
 def _this_month():
@@ -297,6 +304,7 @@ def alert_list(request):
 
 @login_required
 @role_required(MANAGER, SUPERVISOR)
+@page_exports(pdf_pages.leaderboard, ("agents", "teams"))
 def leaderboard(request):
     """The center's agents and team against team, ranked by one KPI (managers, supervisors)."""
     user = request.user
@@ -329,4 +337,4 @@ def leaderboard(request):
             .values_list("pk", flat=True)
         ),
     }
-    return render(request, "kpis/leaderboard.html", context)
+    return TemplateResponse(request, "kpis/leaderboard.html", context)
