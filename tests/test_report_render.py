@@ -3,17 +3,20 @@ scoped to its reader, with a plain-text twin and the charts as related inline im
 
 import email
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.localtime import local_midnight, local_today
 from kpis import definitions
 from kpis.templatetags.kpi_format import kpi_value
+from reports.models import ReportSubscription
 from reports.render import ReportUnavailable, render_report, send
 from tests.conftest import CHROMIUM
 from tests.factories import AgentFactory, InteractionFactory, QueueFactory
@@ -187,3 +190,59 @@ def test_without_a_chromium_the_mail_says_the_charts_are_left_out(
     [sent] = mail.outbox
     parsed = email.message_from_bytes(sent.message().as_bytes(), policy=policy.default)
     assert [part.get_content_type() for part in parsed.get_payload()] == ["text/plain", "text/html"]
+
+
+# -- the browser preview of a subscription's next mail ----------------------------------
+
+
+def subscription(recipient, kind="overview", params="", created_by=None):
+    return ReportSubscription.objects.create(
+        recipient=recipient, created_by=created_by or recipient, kind=kind, params=params,
+        frequency="daily", send_time=time(7),
+    )  # fmt: skip
+
+
+def preview(client, user, pk):
+    if user is not None:
+        client.force_login(user)
+    return client.get(reverse("reports:preview", args=[pk]))
+
+
+def test_the_preview_shows_the_next_mail_with_its_images_inline(client, manager, settings):
+    settings.CHROMIUM_PATH = CHROMIUM
+    yesterday = local_today() - timedelta(days=1)
+    InteractionFactory(arrived_at=local_midnight(yesterday) + timedelta(hours=10))
+    call_command("rollup_kpis", "--start", str(yesterday), "--end", str(yesterday))
+    mine = subscription(manager)
+    response = preview(client, manager, mine.pk)
+    assert response.status_code == 200
+    rendered = response.context["rendered"]
+    assert rendered.subject == f"Center overview · {yesterday:%a %-d %b %Y}"
+    assert "Answered: 1" in rendered.text
+    page = response.content.decode()
+    assert 'id="preview-mail"' in page and "Send me a test now" in page
+    assert reverse("reports:test", args=[mine.pk]) in page
+    if Path(CHROMIUM).exists():
+        assert page.count("data:image/png;base64,") == 4
+        assert "cid:" not in response.context["html"]
+
+
+def test_only_a_manager_its_recipient_or_its_maker_may_preview(
+    client, manager, supervisor_a, supervisor_b, agent_a, settings, tmp_path
+):
+    settings.CHROMIUM_PATH = str(tmp_path / "none")  # no charts needed here
+    theirs = subscription(agent_a.user, "agent", f"agent={agent_a.login}", created_by=supervisor_a)
+    for user in (manager, supervisor_a, agent_a.user):
+        assert preview(client, user, theirs.pk).status_code == 200, user
+    assert preview(client, supervisor_b, theirs.pk).status_code == 404
+    assert preview(client, manager, 999999).status_code == 404
+    client.logout()
+    assert preview(client, None, theirs.pk).status_code == 302
+
+
+def test_a_report_its_recipient_may_no_longer_see_says_so(client, supervisor_a, team_b):
+    lost = subscription(supervisor_a, "team", "team=Team B")
+    response = preview(client, supervisor_a, lost.pk)
+    assert response.status_code == 200
+    assert "It would not be sent: the recipient no longer supervises" in response.content.decode()
+    assert "rendered" not in response.context
