@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.localtime import local_today
-from core.roles import AGENT, MANAGER, SUPERVISOR, role_required
+from core.roles import AGENT, MANAGER, SUPERVISOR, has_role, role_required
 from reports import selectors, services
 from reports.forms import SubscriptionForm
 from reports.models import ReportSubscription
@@ -36,8 +36,7 @@ def report_edit(request, pk=None):
     if subscription is None:
         initial = {"recipient": request.user, "send_time": "07:00"}
         login = selectors.own_agent_login(request.user)
-        if login and not (request.user.is_staff or selectors.subscribable_users(
-            request.user).exclude(pk=request.user.pk).exists()):  # fmt: skip
+        if login and not has_role(request.user, MANAGER, SUPERVISOR):
             initial.update(kind="agent", params=f"agent={login}")
     form = SubscriptionForm(
         request.POST or None, instance=subscription, initial=initial, actor=request.user

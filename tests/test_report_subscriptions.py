@@ -68,6 +68,9 @@ def test_a_supervisor_subscribes_their_teams_people_to_their_teams_reports(
 
 
 def test_an_agent_subscribes_only_themselves_to_their_own_numbers(client, agent_a, agent_b):
+    client.force_login(agent_a.user)
+    initial = client.get(reverse("reports:new")).context["form"].initial
+    assert (initial["kind"], initial["params"]) == ("agent", "agent=A-1")
     assert post(client, agent_a.user, form(agent_a.user, "agent", "agent=A-1")).status_code == 302
     for data in (
         form(agent_a.user, "agent", "agent=B-1"),
