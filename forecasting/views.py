@@ -3,13 +3,15 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from core import roles
 from core.exports import csv_filename, csv_response, requested
 from core.localtime import local_today
+from core.pdf import page_exports
 from core.roles import MANAGER, SUPERVISOR, role_required
-from forecasting import dashboards, services
+from forecasting import dashboards, pdf_pages, services
 from forecasting.models import ForecastRun
 from interactions.models import Queue
 
@@ -18,6 +20,7 @@ FORBIDDEN = "Forecasts are for managers and supervisors."
 
 @login_required
 @role_required(MANAGER, SUPERVISOR, forbidden=FORBIDDEN)
+@page_exports(pdf_pages.forecast, ("week",))
 def forecast_page(request):
     """A queue's or a queue group's forecast, how it did, how it is made, the last run."""
     user = request.user
@@ -28,7 +31,7 @@ def forecast_page(request):
     context = {"queues": queues, "groups": groups, "selection": selection, "week": week,
                "today": today, "errors": week_errors + (selection.errors if selection else [])}  # fmt: skip
     if selection is None:
-        return render(request, "forecasting/forecast.html", context)
+        return TemplateResponse(request, "forecasting/forecast.html", context)
     data = dashboards.page(user, selection, week, today)
     if requested(request, "week"):
         header, rows = dashboards.table_csv(data["table"], week)
@@ -42,7 +45,7 @@ def forecast_page(request):
         history_weeks=dashboards.HISTORY_WEEKS,
         max_weeks=services.MAX_WEEKS,
     )
-    return render(request, "forecasting/forecast.html", context)
+    return TemplateResponse(request, "forecasting/forecast.html", context)
 
 
 @login_required

@@ -4,18 +4,21 @@ from datetime import timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from core.exports import csv_filename, csv_response, requested
 from core.localtime import local_today
+from core.pdf import page_exports
 from core.roles import MANAGER, SUPERVISOR, role_required
-from staffing import dashboards
+from staffing import dashboards, pdf_pages
 
 FORBIDDEN = "Staffing is for managers and supervisors."
 
 
 @login_required
 @role_required(MANAGER, SUPERVISOR, forbidden=FORBIDDEN)
+@page_exports(pdf_pages.coverage, ("intervals",))
 def coverage_page(request):
     """A team's, queue group's or queue's week: agents required against agents
     scheduled per 15 minutes, the totals, the assumptions, the intervals and their CSV."""
@@ -31,7 +34,7 @@ def coverage_page(request):
         "errors": week_errors + (scope.errors if scope else []),
     }  # fmt: skip
     if scope is None or not scope.queues:
-        return render(request, "staffing/coverage.html", context)
+        return TemplateResponse(request, "staffing/coverage.html", context)
     data = dashboards.coverage(user, scope, week, model)
     if requested(request, "intervals"):
         header, rows = dashboards.intervals_csv(data["starts"], data["columns"], model)
@@ -41,7 +44,7 @@ def coverage_page(request):
         previous_week=week - timedelta(days=7),
         next_week=week + timedelta(days=7),
     )
-    return render(request, "staffing/coverage.html", context)
+    return TemplateResponse(request, "staffing/coverage.html", context)
 
 
 @login_required

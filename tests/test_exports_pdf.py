@@ -103,3 +103,20 @@ def test_a_chart_is_drawn_when_there_is_a_chromium(settings):
     text = reader.pages[0].extract_text()
     assert "Charted" in text and "Target 5 · green" in text and "not available" not in text
     assert len(reader.pages[0].images) == 1
+
+
+def test_forecast_and_coverage_pdfs(client, manager, supervisor_a, floor):  # noqa: F811
+    client.force_login(manager)
+    page = client.get(reverse("forecast") + "?queue=Billing")
+    assert "export=pdf" in page.content.decode()
+    text = pdf_text(client.get(reverse("forecast") + "?queue=Billing&export=pdf"))
+    assert text.startswith("Forecast: Billing") and "Week of" in text and "\nweek\n" in text
+    text = pdf_text(client.get(reverse("staffing-coverage") + "?scope=queue:Billing&export=pdf"))
+    assert text.startswith("Coverage: Billing") and "To schedule after shrinkage" in text
+    assert "\nintervals\n" in text
+    # A supervisor asking for another team's coverage gets what the page gives them: the
+    # page's refusal and their own team, never Team B's numbers.
+    client.force_login(supervisor_a)
+    text = pdf_text(client.get(reverse("staffing-coverage") + "?scope=team:Team B&export=pdf"))
+    assert text.startswith("Coverage") and "No team 'Team B' to show: showing team Team A" in text
+    assert "intervals" not in text
