@@ -1,63 +1,86 @@
 """Plotly figures as PNG images, rendered on the server (mails, PDFs).
 
 Kaleido 1.x draws the figure in the machine's Chromium (settings.CHROMIUM_PATH). Starting
-a browser costs about three seconds, so the first image of a process starts kaleido's
-sync server (one browser on a background thread) and every later image reuses it; the
-server stops when the process exits. Without a Chromium `png` returns None, logs that
-once, and callers leave the image out and say so in text.
+a browser costs about three seconds, so the first image of a process opens one Kaleido
+browser on a background thread with its own event loop, and every later image reuses it;
+it closes when the process exits. (Kaleido's own sync server does the same, but waits
+forever when its browser fails to start; here a failure to start or a slow image ends in
+None within TIMEOUT seconds.) Without a working Chromium `png` returns None and logs that
+once; callers then leave the image out and say so in text.
 """
 
+import asyncio
+import atexit
 import logging
-import os
 import threading
-from pathlib import Path
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+TIMEOUT = 60  # seconds to start the browser, and to draw one image
+
 _lock = threading.Lock()
-_started_with: str | None = None
-_missing_logged: set[str] = set()
+_browsers: dict = {}  # path -> _Browser, or None when it could not start there
 
 
-def _browser(path: str) -> bool:
-    """Start (once per path) the kaleido server on the Chromium at `path`."""
-    global _started_with
-    import kaleido
+class _Browser:
+    """One Kaleido (a Chromium and a tab) driven from an event loop on its own thread."""
 
-    if _started_with == path:
-        return True
-    if not (Path(path).is_file() and os.access(path, os.X_OK)):
-        if path not in _missing_logged:
-            _missing_logged.add(path)
+    def __init__(self, path: str):
+        import kaleido
+
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="chart-images", daemon=True).start()
+        try:
+            self.kaleido = kaleido.Kaleido(n=1, timeout=TIMEOUT, path=path)
+            self.run(self.kaleido.open())
+        except BaseException:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            raise
+        atexit.register(self.close)
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(TIMEOUT)
+
+    def close(self):
+        try:
+            self.run(self.kaleido.close())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def _browser(path: str) -> _Browser | None:
+    if path not in _browsers:
+        # kaleido and choreographer narrate every tab at INFO
+        for name in ("kaleido", "choreographer"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            _browsers[path] = _Browser(path)
+        except Exception as error:  # noqa: BLE001 - any failure: no images in this process
+            _browsers[path] = None
             logger.warning(
-                "No Chromium at %s (CHROMIUM_PATH): charts are left out of mails and PDFs", path
+                "No working Chromium at %s (CHROMIUM_PATH): charts are left out of mails and "
+                "PDFs (%s: %s)",
+                path,
+                type(error).__name__,
+                str(error).splitlines()[0][:200] if str(error) else "",
             )
-        return False
-    if _started_with is not None:
-        kaleido.stop_sync_server(silence_warnings=True)
-    # choreographer reads BROWSER_PATH when it starts the browser; its and kaleido's
-    # loggers narrate every tab at INFO
-    os.environ["BROWSER_PATH"] = path
-    for name in ("kaleido", "choreographer"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    kaleido.start_sync_server(n=1, timeout=60, silence_warnings=True)
-    _started_with = path
-    return True
+    return _browsers[path]
 
 
 def png(figure: dict, width: int, height: int) -> bytes | None:
     """The figure ({"data": ..., "layout": ...}) as PNG bytes, or None without a Chromium."""
-    import kaleido
-
     path = settings.CHROMIUM_PATH
     with _lock:
-        if not _browser(path):
+        browser = _browser(path)
+        if browser is None:
             return None
         try:
-            return kaleido.calc_fig_sync(
-                figure, opts={"format": "png", "width": width, "height": height}
+            return browser.run(
+                browser.kaleido.calc_fig(
+                    figure, opts={"format": "png", "width": width, "height": height}
+                )
             )
         except Exception:
             logger.exception("Chart image failed with the Chromium at %s", path)

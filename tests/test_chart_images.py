@@ -33,6 +33,16 @@ def test_png_without_a_chromium_is_none_and_says_so_once(settings, tmp_path, cap
     with caplog.at_level(logging.WARNING, logger="core.chart_images"):
         assert chart_images.png(FIGURE, 600, 300) is None
         assert chart_images.png(FIGURE, 600, 300) is None
-    warnings = [r for r in caplog.records if "No Chromium" in r.getMessage()]
+    warnings = [r for r in caplog.records if "No working Chromium" in r.getMessage()]
     assert len(warnings) == 1
     assert str(tmp_path / "no-chromium") in warnings[0].getMessage()
+
+
+def test_png_with_a_program_that_is_no_browser_is_none(settings, tmp_path, caplog):
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    settings.CHROMIUM_PATH = str(broken)
+    with caplog.at_level(logging.WARNING, logger="core.chart_images"):
+        assert chart_images.png(FIGURE, 600, 300) is None
+    assert any(str(broken) in r.getMessage() for r in caplog.records)
