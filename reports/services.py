@@ -83,6 +83,8 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str:
     """Render and send one claimed delivery; record what happened. Returns its status."""
     now = now or timezone.now()
     delivery = ReportDelivery.objects.select_related("subscription__recipient").get(pk=delivery_id)
+    if delivery.status != DeliveryStatus.SENDING:
+        return delivery.status  # a task delivered twice: the first one settled it
     subscription = delivery.subscription
     recipient = subscription.recipient
     delivery.attempts += 1
@@ -102,6 +104,8 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str:
                 delivery.period_end,
             )
             render.send(rendered, recipient.email, unsubscribe_url(subscription))
+        except render.ReportUnavailable as error:
+            delivery.status, delivery.last_error = DeliveryStatus.SKIPPED, str(error)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
             log.warning("Report delivery %s failed: %s", delivery.pk, error)
             _failed(delivery, f"{type(error).__name__}: {error}", now)

@@ -105,6 +105,8 @@ def test_a_second_run_at_the_same_minute_sends_nothing_and_the_row_is_unique(man
     assert services.send_due(utc(2026, 3, 2, 7)) == {"sent": 1}
     assert services.send_due(utc(2026, 3, 2, 7)) == {}
     assert services.send_due(utc(2026, 3, 2, 7, 30)) == {}
+    # The send task delivered twice (a worker lost after sending): the second does nothing.
+    assert services.deliver(ReportDelivery.objects.get().pk) == "sent"
     assert len(mail.outbox) == 1
     with pytest.raises(IntegrityError):
         ReportDelivery.objects.create(
