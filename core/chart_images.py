@@ -11,6 +11,8 @@ once; callers then leave the image out and say so in text.
 
 import asyncio
 import atexit
+import functools
+import json
 import logging
 import threading
 
@@ -19,6 +21,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 60  # seconds to start the browser, and to draw one image
+CACHED = 64  # images kept, about 25 KiB each
 
 _lock = threading.Lock()
 _browsers: dict = {}  # path -> _Browser, or None when it could not start there
@@ -70,8 +73,15 @@ def _browser(path: str) -> _Browser | None:
 
 
 def png(figure: dict, width: int, height: int) -> bytes | None:
-    """The figure ({"data": ..., "layout": ...}) as PNG bytes, or None without a Chromium."""
-    path = settings.CHROMIUM_PATH
+    """The figure ({"data": ..., "layout": ...}) as PNG bytes, or None without a Chromium.
+    The same figure at the same size is drawn once per process (the last CACHED ones are
+    kept): many recipients of one report get the same charts."""
+    spec = json.dumps(figure, sort_keys=True, default=str)
+    return _draw(settings.CHROMIUM_PATH, spec, width, height)
+
+
+@functools.lru_cache(maxsize=CACHED)
+def _draw(path: str, spec: str, width: int, height: int) -> bytes | None:
     with _lock:
         browser = _browser(path)
         if browser is None:
@@ -79,7 +89,7 @@ def png(figure: dict, width: int, height: int) -> bytes | None:
         try:
             return browser.run(
                 browser.kaleido.calc_fig(
-                    figure, opts={"format": "png", "width": width, "height": height}
+                    json.loads(spec), opts={"format": "png", "width": width, "height": height}
                 )
             )
         except Exception:

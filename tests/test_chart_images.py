@@ -20,6 +20,9 @@ def test_png_renders_the_figure_at_the_size_asked(settings):
     settings.CHROMIUM_PATH = CHROMIUM
     first = chart_images.png(FIGURE, 600, 300)
     second = chart_images.png(FIGURE, 400, 200)  # the same browser draws the next one
+    drawn = chart_images._draw.cache_info()
+    assert chart_images.png(dict(FIGURE), 400, 200) == second  # an equal figure: not again
+    assert chart_images._draw.cache_info().hits == drawn.hits + 1
 
     for image, size in ((first, (600, 300)), (second, (400, 200))):
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
