@@ -220,6 +220,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Where the site is reached from a mail: report links and unsubscribe links start here.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A report delivery claimed this long ago and still "sending" lost its worker: sent again.
+REPORT_SEND_STALE_MINUTES = env_int("REPORT_SEND_STALE_MINUTES", 30)
 # The Chromium that draws charts as images for mails and PDFs (core.chart_images).
 CHROMIUM_PATH = env_str("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -105,6 +105,8 @@ class ReportDelivery(models.Model):
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.SENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a run last took it to send: a row left "sending" long after is reclaimed.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

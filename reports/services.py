@@ -60,11 +60,24 @@ def claim_due(now: datetime | None = None) -> list[int]:
         try:
             with transaction.atomic():
                 delivery = ReportDelivery.objects.create(
-                    subscription=subscription, period_start=first, period_end=last, due_at=moment
+                    subscription=subscription,
+                    period_start=first,
+                    period_end=last,
+                    due_at=moment,
+                    claimed_at=now,
                 )
         except IntegrityError:
             continue  # this period is already sent, or being sent by another run
         claimed.append(delivery.pk)
+    # A worker stopped between claim and record (killed, machine lost): try it again.
+    ReportDelivery.objects.filter(
+        status=DeliveryStatus.SENDING,
+        claimed_at__lt=now - timedelta(minutes=settings.REPORT_SEND_STALE_MINUTES),
+    ).update(
+        status=DeliveryStatus.RETRYING,
+        next_attempt_at=now,
+        last_error="the worker sending it stopped",
+    )
     retries = ReportDelivery.objects.filter(
         status=DeliveryStatus.RETRYING, next_attempt_at__lte=now
     ).values_list("pk", flat=True)
@@ -73,7 +86,7 @@ def claim_due(now: datetime | None = None) -> list[int]:
         pk
         for pk in retries
         if ReportDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).update(
-            status=DeliveryStatus.SENDING
+            status=DeliveryStatus.SENDING, claimed_at=now
         )
     )
     return claimed

@@ -295,3 +295,18 @@ def test_paused_subscriptions_and_those_made_after_the_moment_do_not_go(manager)
     paused.save()
     assert services.send_due(utc(2026, 3, 2, 9)) == {}
     assert services.send_due(utc(2026, 3, 3, 7)) == {"sent": 1}
+
+
+@override_settings(EMAIL_BACKEND=LOCMEM, REPORT_SEND_STALE_MINUTES=30)
+def test_a_delivery_whose_worker_stopped_is_sent_again_later(manager):
+    subscribe(manager, since=utc(2026, 3, 1))
+    [pk] = services.claim_due(utc(2026, 3, 2, 7))  # claimed, then the worker is lost
+    assert services.send_due(utc(2026, 3, 2, 7, 29)) == {}  # maybe still at work
+    assert services.send_due(utc(2026, 3, 2, 7, 31)) == {"sent": 1}
+    delivery = ReportDelivery.objects.get(pk=pk)
+    assert (delivery.status, delivery.attempts, delivery.sent_at) == (
+        "sent",
+        1,
+        utc(2026, 3, 2, 7, 31),
+    )
+    assert len(mail.outbox) == 1
