@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from reports.forms import ScheduleForm
 from reports.models import ReportDelivery, ReportSubscription
 
 
@@ -14,6 +15,7 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(ReportSubscription)
 class ReportSubscriptionAdmin(admin.ModelAdmin):
+    form = ScheduleForm
     list_display = ["recipient", "kind", "params", "frequency", "send_time", "active",
                     "created_by"]  # fmt: skip
     list_filter = ["kind", "frequency", "active"]

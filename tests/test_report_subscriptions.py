@@ -182,3 +182,18 @@ def test_unsubscribe_works_without_login_and_only_for_its_own_token(client, mana
     assert client.post(wrong).status_code == 404
     other.refresh_from_db()
     assert other.active
+
+
+def test_the_admin_checks_the_filters_and_the_day(client, admin_user, manager):
+    client.force_login(admin_user)
+    url = reverse("admin:reports_reportsubscription_add")
+    data = {**form(manager, params="period=last7", frequency="weekly"), "created_by": ""}
+    data["deliveries-TOTAL_FORMS"], data["deliveries-INITIAL_FORMS"] = "0", "0"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Unknown parameter 'period'" in errors["params"][0]
+    assert "weekday" in errors
+    data.update(params="team=Team+A", weekday="0")
+    assert client.post(url, data).status_code == 302
+    assert ReportSubscription.objects.get().weekday == 0
