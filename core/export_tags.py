@@ -24,15 +24,17 @@ def _href(request, export: str) -> str:
 @register.simple_tag(takes_context=True)
 def export_links(context, table, style="small"):
     request = context["request"]
-    css, csv_label = style, "CSV" if style == "small" else "Export CSV"
+    css = style
+    csv_label, xlsx_label = ("CSV", ".xlsx") if style == "small" else ("Export CSV", "Export .xlsx")
     return format_html(
-        '<a class="{}" href="{}" download>{}</a> <a class="{}" href="{}" download>.xlsx</a>',
-        css, _href(request, table), csv_label, css, _href(request, table + ".xlsx"),
+        '<a class="{}" href="{}" download>{}</a> <a class="{}" href="{}" download>{}</a>',
+        css, _href(request, table), csv_label, css, _href(request, table + ".xlsx"), xlsx_label,
     )  # fmt: skip
 
 
 @register.simple_tag(takes_context=True)
 def pdf_link(context):
     return format_html(
-        '<a class="button no-print" href="{}" download>Download PDF</a>', _href(context["request"], "pdf")
+        '<a class="button no-print" href="{}" download>Download PDF</a>',
+        _href(context["request"], "pdf"),
     )

@@ -134,14 +134,28 @@ def _chain(first, rest):
 
 
 def _cell(sheet, value, unit):
-    stored, number_format = excel_value(value)
-    cell = WriteOnlyCell(sheet, value=stored)
-    if isinstance(stored, str):
+    """A plain value where openpyxl's defaults do (most cells: fast), a styled cell where a
+    format is needed or a text would read as a formula."""
+    kind = type(value)
+    if kind is str:
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # "=HYPERLINK(...)" is a name, not a formula
-    elif number_format:
-        cell.number_format = number_format
-    elif isinstance(stored, int | float) and not isinstance(stored, bool) and unit in FORMATS:
-        cell.number_format = FORMATS[unit]
+        return cell
+    if value is None or kind is bool:
+        return value
+    if kind in (int, float) and unit not in FORMATS:
+        return value
+    stored, number_format = excel_value(value)
+    if isinstance(stored, str):
+        return _cell(sheet, stored, unit)
+    if number_format is None and isinstance(stored, int | float) and unit in FORMATS:
+        number_format = FORMATS[unit]
+    if number_format is None:
+        return stored
+    cell = WriteOnlyCell(sheet, value=stored)
+    cell.number_format = number_format
     return cell
 
 
