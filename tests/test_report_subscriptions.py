@@ -44,6 +44,10 @@ def test_a_manager_subscribes_any_staff_user(client, manager, supervisor_a, agen
     page = client.get(reverse("reports:list"))
     assert page.status_code == 200
     assert b"sup-a" in page.content and b"agent-a" in page.content
+    for subscription in rows:  # each row links its preview, which opens
+        preview = reverse("reports:preview", args=[subscription.pk])
+        assert preview.encode() in page.content
+        assert client.get(preview).status_code == 200
 
 
 def test_a_report_the_recipient_may_not_read_is_refused(client, manager, agent_a):
