@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exports import csv_filename, csv_response, requested
+from core.localtime import local_today
 from core.roles import MANAGER, SUPERVISOR, role_required
 from kpis import definitions
 from quality import coaching
@@ -41,7 +42,7 @@ class EvaluationChoice(forms.ModelMultipleChoiceField):
 
 
 class CoachingForm(forms.Form):
-    held_on = forms.DateField(label="Held on", initial=timezone.localdate, widget=DATE)
+    held_on = forms.DateField(label="Held on", initial=local_today, widget=DATE)
     discussed = forms.CharField(
         label="What was discussed", widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -74,7 +75,7 @@ def coaching_list(request):
     context = {
         "rows": rows,
         "agents": coaching.coachable_agents(request.user).filter(active=True).order_by("login"),
-        "today": timezone.localdate(),
+        "today": local_today(),
         "kpi_labels": dict(kpi_choices()),
     }
     return render(request, "quality/coaching_list.html", context)
@@ -119,7 +120,7 @@ def coaching_detail(request, pk):
         "kpis": [(key, labels.get(key, key)) for key in session.kpis],
         "evaluations": session.evaluations.select_related("version__scorecard"),
         "may_change": coaching.may_change(request.user, session),
-        "today": timezone.localdate(),
+        "today": local_today(),
     }
     return render(request, "quality/coaching_detail.html", context)
 

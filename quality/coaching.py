@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agents import access
 from agents.models import Agent, Team
+from core.localtime import local_today
 from core.roles import is_agent, is_manager
 from quality.models import CoachingSession, Evaluation, EvaluationStatus
 
@@ -56,7 +57,7 @@ def linkable_evaluations(agent: Agent) -> QuerySet[Evaluation]:
 
 def overdue_follow_ups(team: Team, today: date | None = None) -> QuerySet[CoachingSession]:
     """Sessions of the team's agents whose follow-up date has passed without a follow-up."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     return (
         CoachingSession.objects.filter(
             agent__team=team, follow_up_on__lt=today, followed_up_at__isnull=True
