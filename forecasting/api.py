@@ -70,6 +70,30 @@ def one_name(params, name) -> str | None:
     return values[0] if values and values[0] else None
 
 
+def queue_or_group_name(params) -> tuple[str | None, str | None]:
+    """The `queue` or the `group` asked for (exactly one), each named in its 400."""
+    queue_name, group_name = one_name(params, "queue"), one_name(params, "group")
+    if queue_name and group_name:
+        raise ValidationError({"group": ["Give a queue or a group, not both."]})
+    if not queue_name and not group_name:
+        raise ValidationError({"queue": ["Required: a queue's name (or a group's)."]})
+    return queue_name, group_name
+
+
+def visible_queues(user, queue_name, group_name) -> tuple[list, str]:
+    """The queues of the named queue or group, and its name: 404 when it is unknown or
+    not the user's to see (the same answer, so a name's existence is not given away)."""
+    if group_name:
+        group = QueueGroup.objects.visible_to(user).filter(name=group_name).first()
+        if group is None:
+            raise NotFound("No such queue group, or not yours to see.")
+        return list(group.queues.all()), group.name
+    queue = Queue.objects.visible_to(user).filter(name=queue_name).first()
+    if queue is None:
+        raise NotFound("No such queue, or not yours to see.")
+    return [queue], queue.name
+
+
 class ForecastsView(APIView):
     """Every local interval of the range with its forecast (zeros included), in time
     order; 30 and 60 minutes group the 15-minute forecasts by local clock time."""
@@ -129,11 +153,7 @@ class ForecastsView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        queue_name, group_name = one_name(params, "queue"), one_name(params, "group")
-        if queue_name and group_name:
-            raise ValidationError({"group": ["Give a queue or a group, not both."]})
-        if not queue_name and not group_name:
-            raise ValidationError({"queue": ["Required: a queue's name (or a group's)."]})
+        queue_name, group_name = queue_or_group_name(params)
         start = date_param(params, "start", required=True)
         end = date_param(params, "end", required=True)
         if end < start:
@@ -142,16 +162,7 @@ class ForecastsView(APIView):
             raise ValidationError({"end": [f"Ask for at most {MAX_DAYS} days at a time."]})
         minutes = _interval(params)
 
-        if group_name:
-            group = QueueGroup.objects.visible_to(request.user).filter(name=group_name).first()
-            if group is None:
-                raise NotFound("No such queue group, or not yours to see.")
-            queues, label = list(group.queues.only("pk", "name")), group.name
-        else:
-            queue = Queue.objects.visible_to(request.user).filter(name=queue_name).first()
-            if queue is None:
-                raise NotFound("No such queue, or not yours to see.")
-            queues, label = [queue], queue.name
+        queues, label = visible_queues(request.user, queue_name, group_name)
 
         rows = interval_rows(queues, start, end, minutes, label=label)
         paginator = self.pagination_class()

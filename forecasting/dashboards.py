@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.localtime import local_days, local_today, monday_of
 from forecasting import accuracy
+from forecasting.history import INTERVAL_SECONDS
 from forecasting.models import (
     ForecastDay,
     ForecastRun,
@@ -407,7 +408,7 @@ def intraday_chart(selection: Selection, rows: list[dict], actuals: dict) -> dic
     contacts of the intervals already over."""
     x = [row["start"].isoformat() for row in rows]
     now = timezone.now().timestamp()
-    done = [row for row in rows if row["start"].timestamp() + 900 <= now]
+    done = [row for row in rows if row["start"].timestamp() + INTERVAL_SECONDS <= now]
     data = [
         {"type": "scatter", "mode": "lines", "name": "Forecast contacts", "x": x,
          "y": [row["contacts"] for row in rows], "line": {"color": FORECAST_COLOUR, "width": 1.5},

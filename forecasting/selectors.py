@@ -15,9 +15,9 @@ import numpy as np
 from django.db.models import F, Max, Min, Q, Sum
 
 from core.localtime import local_days, zone
+from forecasting.history import INTERVAL_SECONDS
 from forecasting.models import Forecast
 
-INTERVAL_SECONDS = 900
 INTERVALS = (15, 30, 60)
 
 

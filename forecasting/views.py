@@ -108,7 +108,6 @@ def run_status(request, pk):
             "finished": run.finished,
             "queues_done": run.queues_done,
             "queues_total": run.queues_total,
-            "summary": {},
             "error": run.error,
         }
     )

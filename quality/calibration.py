@@ -30,7 +30,7 @@ from quality.models import (
     QuestionKind,
     ScorecardVersion,
 )
-from quality.scoring import AnswerError, score
+from quality.scoring import AnswerError, score, share
 
 # An evaluator whose answers differ from the others' mean by more than this many points
 # of a question's share (0-100), averaged over the questions, drifts from the group.
@@ -132,7 +132,7 @@ def comparison(calibration: Calibration) -> Comparison:
     order_q = np.argsort(question_ids)
     q_index = order_q[np.searchsorted(question_ids[order_q], rows[:, 1])]
     values[e_index, q_index] = rows[:, 2]
-    shares = 100.0 * np.where(scale, (values - 1) / 4, values)
+    shares = 100.0 * share(values, scale)
 
     answered = ~np.isnan(shares)
     counts = answered.sum(axis=0)

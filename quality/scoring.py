@@ -57,6 +57,12 @@ def _check(question, answer):
     return float(value)
 
 
+def share(values, scale):
+    """The share of a question's weight an answer earns: yes 1, no 0; on the 1-5 scale
+    (value - 1) / 4. Arrays in, arrays out (the scale mask says which are scale answers)."""
+    return np.where(scale, (values - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), values)
+
+
 def score(version, answers) -> Result:
     """Score `answers` ({question_id: (value or None, na)}) on `version`'s questions.
 
@@ -79,13 +85,12 @@ def score(version, answers) -> Result:
 
     answered = ~np.isnan(values)
     scale = kinds == QuestionKind.SCALE
-    # yes/no: the value is already the share of the weight earned; scale: (v - 1) / 4.
-    share = np.where(scale, (values - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), values)
+    earned = share(values, scale)
     lowest = np.where(scale, SCALE_MIN, 0)
     critical_failed = bool(np.any(critical & answered & (values == lowest)))
 
     possible = float(weights[answered].sum())
     if critical_failed:
         return Result(0.0, possible, True, 0.0)
-    points = float((share[answered] * weights[answered]).sum())
+    points = float((earned[answered] * weights[answered]).sum())
     return Result(points, possible, False, 100.0 * points / possible if possible else None)

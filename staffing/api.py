@@ -8,15 +8,13 @@ import math
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import roles
 from core.api import date_param
-from forecasting.api import one_name
-from forecasting.models import QueueGroup
-from interactions.models import Queue
+from forecasting.api import queue_or_group_name, visible_queues
 from staffing import erlang
 from staffing.selectors import requirement, scheduled_agents
 
@@ -130,22 +128,9 @@ class StaffingView(APIView):
         if not (roles.is_manager(request.user) or roles.is_supervisor(request.user)):
             raise PermissionDenied("Staffing is for managers and supervisors.")
         params = request.query_params
-        queue_name, group_name = one_name(params, "queue"), one_name(params, "group")
-        if queue_name and group_name:
-            raise ValidationError({"group": ["Give a queue or a group, not both."]})
-        if not queue_name and not group_name:
-            raise ValidationError({"queue": ["Required: a queue's name (or a group's)."]})
+        queue_name, group_name = queue_or_group_name(params)
         day = date_param(params, "date", required=True)
-        if group_name:
-            group = QueueGroup.objects.visible_to(request.user).filter(name=group_name).first()
-            if group is None:
-                raise NotFound("No such queue group, or not yours to see.")
-            queues, label = list(group.queues.all()), group.name
-        else:
-            queue = Queue.objects.visible_to(request.user).filter(name=queue_name).first()
-            if queue is None:
-                raise NotFound("No such queue, or not yours to see.")
-            queues, label = [queue], queue.name
+        queues, label = visible_queues(request.user, queue_name, group_name)
 
         needed = requirement(queues, day, 1)
         total = needed.total()

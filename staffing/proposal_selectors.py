@@ -257,15 +257,8 @@ def _chart(starts, flat) -> dict:
             }
             for name, key, colour, shape, dash in series
         ],  # fmt: skip
-        "layout": {
-            "title": {"text": "Agents per 15 minutes", "font": {"size": 15}, "x": 0},
-            "font": {"family": charts.FONT, "size": 12},
-            "margin": {"l": 48, "r": 16, "t": 40, "b": 40},
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "rgba(0,0,0,0)",
-            "yaxis": {"title": {"text": "agents"}, "rangemode": "tozero", "gridcolor": "#e4e9f0"},
-            "xaxis": {"gridcolor": "#e4e9f0"},
-            "legend": {"orientation": "h", "y": -0.2},
-            "hovermode": "x unified",
-        },
+        "layout": charts._layout(
+            "Agents per 15 minutes",
+            yaxis={"title": {"text": "agents"}, "rangemode": "tozero", "gridcolor": "#e4e9f0"},
+        ),
     }

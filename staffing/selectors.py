@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from agents.models import Agent, Team
 from core.localtime import local_days, local_today, monday_of, zone
-from forecasting.history import interval_grid
+from forecasting.history import INTERVAL_SECONDS, interval_grid
 from forecasting.models import Forecast
 from interactions.models import Queue
 from interactions.outcomes import Seconds
@@ -57,7 +57,6 @@ from staffing.models import (
     TeamStaffing,
 )
 
-INTERVAL_SECONDS = 900
 # Scheduled activities that take an agent off contacts (everything but work).
 OFF_CONTACT_KINDS = (
     ActivityKind.BREAK,

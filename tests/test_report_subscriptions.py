@@ -47,7 +47,8 @@ def test_a_manager_subscribes_any_staff_user(client, manager, supervisor_a, agen
     for subscription in rows:  # each row links its preview, which opens
         preview = reverse("reports:preview", args=[subscription.pk])
         assert preview.encode() in page.content
-        assert client.get(preview).status_code == 200
+        opened = client.get(preview).content.decode()
+        assert 'id="preview-mail"' in opened and 'id="preview-problem"' not in opened
 
 
 def test_a_report_the_recipient_may_not_read_is_refused(client, manager, agent_a):

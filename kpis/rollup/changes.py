@@ -127,7 +127,7 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
 def evaluation_changed_days(since: datetime | None, until: datetime) -> set[date]:
     """Local days whose quality components may have changed between two watermarks: the
     days of the contacts whose evaluations were saved, and the days marked by
-    quality.signals.evaluation_changed (kpis.rerolls.on_evaluation_changed)."""
+    quality.signals.evaluation_changed (kpis.rollup.changes.on_evaluation_changed)."""
     saved = Evaluation.objects.filter(updated_at__lte=until)
     marked = MarkedDay.objects.filter(marked_at__lte=until)
     if since is not None:
