@@ -26,7 +26,7 @@ from core.localtime import local_today
 from forecasting import accuracy
 from interactions.models import Queue
 from kpis import charts, dashboards, definitions
-from kpis.selectors import kpi_series, target_status, targets_for, targets_status
+from kpis.selectors import PROVISIONAL, kpi_series, target_status, targets_for, targets_status
 from kpis.templatetags.kpi_format import kpi_value
 from reports import params as report_params
 
@@ -217,6 +217,8 @@ def _report_agent(user, chosen, first_day, last_day) -> dict:
         value, earlier = page["total"][key], before["kpis"][key]
         target = targets.get(key)
         status = target_status(kpi, target.value, target.warning_margin, value) if target else None
+        if key in page["provisional"] and status not in (None, "no data"):
+            status = PROVISIONAL  # as the agent's page says: not judged yet
         tiles.append(_tile(kpi, value, dashboards._change(kpi, value, earlier),
                            dashboards._better(kpi, value, earlier), target, status))  # fmt: skip
     shown, images = _charts(page["figures"], AGENT_CHARTS)

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from core.localtime import local_midnight, local_today
 from kpis import definitions
+from kpis.models import Target
 from kpis.templatetags.kpi_format import kpi_value
 from reports.models import ReportSubscription
 from reports.render import ReportUnavailable, render_report, send
@@ -135,17 +136,29 @@ def test_an_agent_gets_their_own_numbers_only(agent_a, rolled):
 
 
 @pytest.mark.parametrize(
-    ("kind", "params", "title"),
-    [("targets", "", "Targets"), ("adherence", "team=Team A", "Adherence · Team A"),
-     ("forecast_accuracy", "", "Forecast accuracy")],
+    ("kind", "params", "title", "row"),
+    [("targets", "", "Targets", "Nothing in this period."),
+     # Team A's agent n1 handled two contacts that day (no shifts: no adherence).
+     ("adherence", "team=Team A", "Adherence · Team A", "n1 | – | – | 2"),
+     ("forecast_accuracy", "", "Forecast accuracy", "Nothing in this period.")],
 )  # fmt: skip
-def test_the_other_kinds_render(manager, rolled, kind, params, title):
+def test_the_other_kinds_render(manager, rolled, kind, params, title, row):
     rendered = render_report(kind, params, manager, DAY, DAY)
+    assert row in rendered.text.splitlines()
     assert rendered.subject == f"{title} · Mon 2 Mar 2026"
     assert (
         rendered.text.startswith(title)
         and "Open the live page: https://cc.example.com/" in rendered.text
     )
+
+
+def test_the_targets_report_lists_each_target_with_the_apis_actual(manager, rolled):
+    Target.objects.create(kpi="aht", value=300, warning_margin=0, scope="center", valid_from=DAY)
+    rendered = render_report("targets", "", manager, DAY, DAY)
+    kpi = definitions.BY_KEY["aht"]
+    [row] = [text for text in rendered.text.splitlines() if text.startswith(f"{kpi.label} |")]
+    cells = row.split(" | ")
+    assert cells[2:4] == [kpi_value(300, kpi), kpi_value(api_kpis(manager)["aht"], kpi)]
 
 
 def test_send_builds_text_and_html_with_related_inline_images(manager, rolled, settings):
