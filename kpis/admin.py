@@ -8,6 +8,7 @@ from kpis.models import (
     Alert,
     AlertRule,
     ContactDay,
+    ContactHour,
     ContactInterval,
     MarkedDay,
     RollupJob,
@@ -63,6 +64,15 @@ class ContactDayAdmin(ReadOnlyAdmin):
     list_select_related = ["queue", "team"]
     date_hierarchy = "day"
     ordering = ["-day"]
+
+
+@admin.register(ContactHour)
+class ContactHourAdmin(ReadOnlyAdmin):
+    list_display = ["day", "hour", "queue", "team", "channel", "offered", "answered", "handled"]
+    list_filter = ["channel", "queue"]
+    list_select_related = ["queue", "team"]
+    date_hierarchy = "day"
+    ordering = ["-day", "-hour"]
 
 
 @admin.register(AgentDay)

@@ -126,6 +126,25 @@ class ContactDay(ContactComponents):
         return f"Contacts {self.day} {self.channel}"
 
 
+class ContactHour(ContactComponents):
+    """Contact components per (local day, local hour, queue, team, channel): the
+    weekday-by-hour reads (the overview's heatmap) over weeks, whose size follows the
+    period and the queues, never the contacts (the 15-minute table at a busy center holds
+    nearly a row per contact, split by agent)."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    queue = models.ForeignKey("interactions.Queue", **_scope())
+    team = models.ForeignKey("agents.Team", **_scope())
+    channel = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["queue", "day"])]
+
+    def __str__(self):
+        return f"Contacts {self.day} {self.hour:02d}h {self.channel}"
+
+
 class AgentDay(ContactComponents, StateComponents):
     """Contact and state components per (local day, agent, team)."""
 

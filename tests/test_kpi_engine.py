@@ -147,6 +147,22 @@ def test_a_contact_one_second_before_local_midnight_on_a_dst_day(manager, settin
     assert intervals[-1]["kpis"]["offered"] == 1 and hours[-1]["kpis"]["offered"] == 1
 
 
+def test_the_hour_table_holds_local_hours_and_adds_up_to_the_day_on_a_dst_day(manager, settings):
+    from kpis.models import ContactDay, ContactHour
+
+    settings.TIME_ZONE = "America/New_York"
+    dst_day = date(2026, 3, 8)  # 02:00 EST became 03:00 EDT at 07:00 UTC
+    contact(10, at=datetime(2026, 3, 8, 6, 59, tzinfo=UTC))  # 01:59 EST
+    contact(10, at=datetime(2026, 3, 8, 7, 0, tzinfo=UTC))  # 03:00 EDT
+    contact(10, at=datetime(2026, 3, 9, 3, 59, 59, tzinfo=UTC))  # 23:59:59 EDT
+    contact(10, at=datetime(2026, 3, 8, 5, 30, tzinfo=UTC))  # 00:30 EST
+    rollup.roll_up_days([dst_day])
+    hours = dict(ContactHour.objects.filter(day=dst_day).values_list("hour", "offered"))
+    assert hours == {0: 1, 1: 1, 3: 1, 23: 1}
+    day_total = ContactDay.objects.get(day=dst_day).offered
+    assert sum(hours.values()) == day_total == 4
+
+
 def test_cost_per_contact_prorates_entries_across_a_month_boundary(manager):
     CostEntryFactory(
         amount=Decimal("3100.00"), start_date=date(2026, 3, 1), end_date=date(2026, 3, 31)

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from interactions import services as ingest
 from kpis import rollup
-from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval
+from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
 from tests.factories import AgentFactory, TeamFactory
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
-TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay)
+TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
 
 contacts = st.fixed_dictionaries(
     {

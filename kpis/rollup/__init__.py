@@ -8,10 +8,10 @@ a crash, and the numbers come out the same; a group that no longer exists (a con
 moved to another queue) disappears instead of lingering.
 
 - dialect: the SQL that differs between PostgreSQL and SQLite;
-- statements: the statements, built from the registry (components from kpis.definitions,
-  contact aggregates from interactions.outcomes, quality ones from the contacts'
-  evaluations, state components from STATE_COLUMNS),
-  and the live read composed from the same aggregates;
+- statements: the contact and day statements, built from the registry (components from
+  kpis.definitions, contact aggregates from interactions.outcomes, quality ones from the
+  contacts' evaluations), and the live read composed from the same aggregates;
+- states: the agent-state and schedule statement (state components from STATE_COLUMNS);
 - changes: which days changed, per source, since each source's fill state;
 - run: roll_up_days (whole days) and roll_up_changes (the minute's beat task).
 """
@@ -26,13 +26,8 @@ from kpis.rollup.changes import (
     changed_days,
 )
 from kpis.rollup.run import record_fill_states, roll_up_changes, roll_up_days
-from kpis.rollup.statements import (
-    ADHERENT_STATES,
-    STATE_COLUMNS,
-    contact_components_between,
-    contact_interval_rows,
-    state_cap,
-)
+from kpis.rollup.statements import contact_components_between, contact_interval_rows
+from kpis.rollup.states import ADHERENT_STATES, STATE_COLUMNS, state_cap
 
 __all__ = [
     "ADHERENT_STATES",

@@ -32,7 +32,7 @@ from core.localtime import zone as local_zone
 from interactions.models import Direction, Interaction
 from interactions.outcomes import repeat_window
 from kpis.models import MarkedDay
-from kpis.rollup.statements import state_cap
+from kpis.rollup.states import state_cap
 from quality.models import Evaluation
 from scheduling.models import Shift, ShiftActivity
 

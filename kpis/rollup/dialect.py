@@ -57,6 +57,17 @@ class Dialect:
         parameter)."""
         return "(interval_start AT TIME ZONE %(zone)s)::date" if self.postgres else "%(day)s"
 
+    def local_hour(self) -> str:
+        """The local hour (0-23) of an interval. SQLite knows no time zones: it is given
+        the UTC offset of the one day it rolls, before and from the moment a daylight-saving
+        change shifts it (kpis.rollup.run.sqlite_offsets)."""
+        if self.postgres:
+            return "extract(hour from interval_start AT TIME ZONE %(zone)s)::smallint"
+        return (
+            "CAST(strftime('%%H', interval_start, CASE WHEN interval_start < %(shift_at)s "
+            "THEN %(offset_before)s ELSE %(offset_after)s END) AS INTEGER)"
+        )
+
 
 class Bucket(Func):
     """The 15-minute UTC interval a datetime falls in."""

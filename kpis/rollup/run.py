@@ -11,19 +11,23 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.localtime import local_days
-from kpis.models import AgentDay, ContactDay, ContactInterval, RollupState, StateInterval
+from core.localtime import zone as local_zone
+from kpis.models import (
+    AgentDay,
+    ContactDay,
+    ContactHour,
+    ContactInterval,
+    RollupState,
+    StateInterval,
+)
 from kpis.rollup.changes import SOURCES, Source
 from kpis.rollup.dialect import Dialect
-from kpis.rollup.statements import (
-    agent_day_statement,
-    contact_day_statement,
-    contact_interval_statement,
-    state_cap,
-    state_interval_statement,
-)
+from kpis.rollup.statements import contact_interval_statement, day_statements
+from kpis.rollup.states import state_cap, state_interval_statement
 
 # How far each incremental rollup looks back before a fill state (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
+QUARTER = timedelta(minutes=15)
 # Days per transaction when consecutive days are rolled together (PostgreSQL).
 DAYS_PER_RUN = 31
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
@@ -58,6 +62,26 @@ def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
     return runs
 
 
+def sqlite_offsets(start: datetime, end: datetime) -> dict:
+    """The local day [start, end)'s UTC offsets as SQLite modifiers, before and from the
+    quarter-hour a daylight-saving change moves it (dialect.local_hour)."""
+    zone = local_zone()
+
+    def offset(moment: datetime) -> timedelta:
+        return moment.astimezone(zone).utcoffset()
+
+    before, after = offset(start), offset(end - QUARTER)
+    shift_at = start
+    while offset(shift_at) == before and shift_at < end:
+        shift_at += QUARTER  # at most 96 steps: zones change on a quarter-hour
+    adapt = connection.ops.adapt_datetimefield_value
+    return {
+        "shift_at": adapt(shift_at),
+        "offset_before": f"{int(before.total_seconds()):+d} seconds",
+        "offset_after": f"{int(after.total_seconds()):+d} seconds",
+    }
+
+
 def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     """Recompute the rollups of these local days; returns how many days were rolled.
 
@@ -67,11 +91,7 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     and the next run (roll_up_changes re-rolls the current day every time) adds the rest.
     """
     dialect = Dialect(connection.vendor)
-    later_statements = (
-        state_interval_statement(dialect),
-        contact_day_statement(dialect),
-        agent_day_statement(dialect),
-    )
+    later_statements = (state_interval_statement(dialect), *day_statements(dialect))
     now = now or timezone.now()
     cap = state_cap()
     adapt = connection.ops.adapt_datetimefield_value
@@ -89,6 +109,8 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
             "last": min(end, now).timestamp(),
             "cap": cap.total_seconds(),
         }
+        if not dialect.postgres:
+            params |= sqlite_offsets(start, end)
         with transaction.atomic():
             # One rollup at a time: two deleting and re-inserting the same days side by side
             # would each keep their rows. (SQLite transactions are serial anyway.)
@@ -99,6 +121,7 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
             StateInterval.objects.filter(interval_start__gte=start, interval_start__lt=end).delete()
             ContactDay.objects.filter(day__gte=first, day__lte=last).delete()
             AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
+            ContactHour.objects.filter(day__gte=first, day__lte=last).delete()
             with connection.cursor() as cursor:
                 cursor.execute(*contact_interval_statement(start, end))
                 for statement in later_statements:
