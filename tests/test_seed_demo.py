@@ -20,6 +20,7 @@ from kpis.models import (
     AgentDay,
     AlertRule,
     ContactDay,
+    ContactHour,
     ContactInterval,
     RollupState,
     StateInterval,
@@ -41,7 +42,7 @@ def seeded(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         Interaction.objects.all().delete()
-        rollups = (ContactInterval, StateInterval, ContactDay, AgentDay, RollupState)
+        rollups = (ContactInterval, StateInterval, ContactDay, ContactHour, AgentDay, RollupState)
         for model in (
             *rollups,
             AgentStateEvent,
