@@ -3,7 +3,7 @@ source's fill state (roll_up_changes, the minute's beat task)."""
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -71,7 +71,7 @@ def sqlite_offsets(start: datetime, end: datetime) -> dict:
         return moment.astimezone(zone).utcoffset()
 
     before, after = offset(start), offset(end - QUARTER)
-    shift_at = start
+    shift_at = start.astimezone(UTC)  # stepped in UTC: local steps skip a repeated hour
     while offset(shift_at) == before and shift_at < end:
         shift_at += QUARTER  # at most 96 steps: zones change on a quarter-hour
     adapt = connection.ops.adapt_datetimefield_value
