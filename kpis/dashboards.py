@@ -6,7 +6,7 @@ from math import ceil
 from urllib.parse import urlencode
 
 from django.db.models import Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import ExtractIsoWeekDay
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,11 +14,10 @@ from agents import access
 from agents.models import Team
 from core import roles
 from core.filters import text_filters
-from core.localtime import at_local, local_midnight, local_today
-from core.localtime import zone as local_zone
+from core.localtime import at_local, local_today
 from interactions.models import Queue
 from kpis import charts, definitions, leaderboards
-from kpis.models import ContactInterval
+from kpis.models import ContactHour
 from kpis.selectors import (
     AGENT,
     PROVISIONAL,
@@ -390,23 +389,18 @@ def _queue_side(user, filters: Filters, **changes) -> SeriesRequest:
 
 
 def heatmap(user, filters: Filters) -> dict:
-    """Offered contacts by local weekday and hour, from the interval rollup (one query)."""
-    zone = local_zone()
+    """Offered contacts by local weekday and hour, from the hour rollup (one query, its
+    rows as many as the period's hours times the queues, teams and channels)."""
     request = _queue_side(user, filters)
     level = level_of(user, request)
-    rows = scope_rows(user, ContactInterval.objects.all(), has_queue=True, level=level).filter(
-        interval_start__gte=local_midnight(filters.start),
-        interval_start__lt=local_midnight(filters.end + timedelta(days=1)),
-    )
+    rows = scope_rows(user, ContactHour.objects.all(), has_agent=False, has_queue=True,
+                      level=level).filter(day__gte=filters.start, day__lte=filters.end)  # fmt: skip
     rows = filter_rows(rows, request, fields={"queue", "team", "channel"})
     counts = [[0] * 24 for _ in WEEKDAYS]
     if level in (TEAM, AGENT):  # offered belongs to queues: a team without any has none
         rows = rows.none()
     for row in (
-        rows.annotate(
-            weekday=ExtractIsoWeekDay("interval_start", tzinfo=zone),
-            hour=ExtractHour("interval_start", tzinfo=zone),
-        )  # fmt: skip
+        rows.annotate(weekday=ExtractIsoWeekDay("day"))
         .values("weekday", "hour")
         .annotate(offered=Sum("offered"))
         .order_by()

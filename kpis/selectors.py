@@ -2,11 +2,12 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, Count, DateTimeField, F, Max, Min, Q, Sum, When
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, Q, QuerySet, Sum, When
 from django.db.models.functions import (
     ExtractMinute,
     Mod,
@@ -25,7 +26,14 @@ from core.localtime import local_midnight, local_today
 from core.localtime import zone as local_zone
 from interactions.models import CostEntry, Interaction, Queue
 from kpis import definitions
-from kpis.models import AgentDay, ContactDay, ContactInterval, StateInterval, Target
+from kpis.models import (
+    AgentDay,
+    ContactDay,
+    ContactHour,
+    ContactInterval,
+    StateInterval,
+    Target,
+)
 from scheduling.models import Shift
 
 GRANULARITIES = ("interval", "half_hour", "hour", "day", "week", "month", "total")
@@ -86,7 +94,11 @@ def period_starts(request: SeriesRequest) -> list[datetime]:
         step = timedelta(minutes=INTRADAY[request.granularity])
         moment, end, starts = first.astimezone(UTC), after.astimezone(UTC), []
         while moment < end:
-            starts.append(moment.astimezone(zone))
+            local = moment.astimezone(zone)
+            # Hours are local hours (TruncHour, ContactHour): the hour a fall-back repeats
+            # is one period, not two that would each read it whole.
+            if not (request.granularity == "hour" and local.fold):
+                starts.append(local)
             moment += step
         return starts
     days = [
@@ -166,7 +178,18 @@ def filter_rows(rows, request: SeriesRequest, *, fields: set[str]):
     return rows
 
 
-def _period_expression(request: SeriesRequest, field: str, day_table: bool):
+class RollupSource(NamedTuple):
+    """A rollup table a read sums: its rows, its time column, what one row covers
+    ("interval": 15 UTC minutes, "hour": a local hour of `day`, "day": a local day) and
+    the dimensions it keeps."""
+
+    rows: QuerySet
+    time_field: str
+    grain: str
+    fields: set[str]
+
+
+def _period_expression(request: SeriesRequest, field: str, grain: str):
     zone = local_zone()
     if request.granularity == "interval":
         return F(field)
@@ -182,7 +205,7 @@ def _period_expression(request: SeriesRequest, field: str, day_table: bool):
         )
     if request.granularity == "hour":
         return TruncHour(field, tzinfo=zone)
-    if day_table:
+    if grain == "day":
         return {"day": F(field), "week": TruncWeek(field), "month": TruncMonth(field)}[
             request.granularity
         ]
@@ -190,24 +213,28 @@ def _period_expression(request: SeriesRequest, field: str, day_table: bool):
             "month": TruncMonth(field, tzinfo=zone)}[request.granularity]  # fmt: skip
 
 
-def _as_local_start(value) -> datetime:
+def _period_key(value) -> datetime:
+    """A period's start as the key of its sums: in UTC, as the two 01:30 of a fall-back
+    are equal in local time (Python compares times of one zone by the clock)."""
     if isinstance(value, datetime):
-        return (
-            value.astimezone(local_zone())
-            if timezone.is_aware(value)
-            else value.replace(tzinfo=local_zone())
-        )
-    return local_midnight(value)
+        local = value if timezone.is_aware(value) else value.replace(tzinfo=local_zone())
+    else:
+        local = local_midnight(value)
+    return local.astimezone(UTC)
 
 
-def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
-    """Summed components per (period, group) in SQL."""
+def _aggregate(rows, request: SeriesRequest, names, *, time_field, grain):
+    """Summed components per (period, group) in SQL. The hour table's rows are grouped
+    by their day and hour; each is the local hour that TruncHour would name (the first
+    of a repeated hour holds both, as a fall-back's two hours share one row)."""
     sums = {
         name: (Max(name) if name in definitions.MAX_COMPONENTS else Sum(name)) for name in names
     }
     keys = []
-    if request.granularity != "total":
-        rows = rows.annotate(period=_period_expression(request, time_field, day_table))
+    if grain == "hour":
+        keys += ["day", "hour"]
+    elif request.granularity != "total":
+        rows = rows.annotate(period=_period_expression(request, time_field, grain))
         keys.append("period")
     if request.group_by:
         keys.append(f"{request.group_by}_id" if request.group_by != "channel" else "channel")
@@ -215,46 +242,47 @@ def _aggregate(rows, request: SeriesRequest, names, *, time_field, day_table):
         return {(None, None): rows.aggregate(**sums)}
     result = {}
     for row in rows.values(*keys).annotate(**sums).order_by():
-        period = _as_local_start(row["period"]) if "period" in row else None
+        if grain == "hour":
+            period = _period_key(datetime.combine(row["day"], time(row["hour"])))
+        else:
+            period = _period_key(row["period"]) if "period" in row else None
         group = row.get(keys[-1]) if request.group_by else None
         result[(period, group)] = {name: row[name] for name in names}
     return result
 
 
-def _contact_source(user, request: SeriesRequest):
-    """The smallest rollup table that has the dimensions the request needs."""
+def _contact_source(user, request: SeriesRequest) -> RollupSource:
+    """The smallest rollup table that has the dimensions the request needs: a day table
+    for whole days, the hour table for hours, the 15-minute table for shorter periods, a
+    cut short window (`until`) and reads by agent that a day table cannot answer."""
     needs = {request.group_by} if request.group_by else set()
     if user is not None and not (roles.is_manager(user) or roles.is_supervisor(user)):
         needs.add("agent")  # an agent's own numbers are read by agent
     needs |= {name for name, values in (("queue", request.queues), ("team", request.teams),
               ("agent", request.agents), ("channel", request.channels)) if values}  # fmt: skip
-    if request.granularity in INTRADAY or request.until is not None:
-        return (
-            ContactInterval.objects.all(),
-            "interval_start",
-            False,
-            {"queue", "team", "agent", "channel"},
-        )
+    intervals = RollupSource(ContactInterval.objects.all(), "interval_start", "interval",
+                             {"queue", "team", "agent", "channel"})  # fmt: skip
+    if request.until is not None or request.granularity in ("interval", "half_hour"):
+        return intervals
     if "agent" not in needs:
-        return ContactDay.objects.all(), "day", True, {"queue", "team", "channel"}
-    if needs <= {"agent", "team"}:
-        return AgentDay.objects.all(), "day", True, {"agent", "team"}
-    return (
-        ContactInterval.objects.all(),
-        "interval_start",
-        False,
-        {"queue", "team", "agent", "channel"},
-    )
+        if request.granularity == "hour":
+            return RollupSource(ContactHour.objects.all(), "day", "hour",
+                                {"queue", "team", "channel"})  # fmt: skip
+        return RollupSource(ContactDay.objects.all(), "day", "day", {"queue", "team", "channel"})
+    if needs <= {"agent", "team"} and request.granularity != "hour":
+        return RollupSource(AgentDay.objects.all(), "day", "day", {"agent", "team"})
+    return intervals
 
 
-def _state_source(request: SeriesRequest):
+def _state_source(request: SeriesRequest) -> RollupSource:
     if request.granularity in INTRADAY or request.until is not None:
-        return StateInterval.objects.all(), "interval_start", False
-    return AgentDay.objects.all(), "day", True
+        return RollupSource(StateInterval.objects.all(), "interval_start", "interval",
+                            {"agent", "team"})  # fmt: skip
+    return RollupSource(AgentDay.objects.all(), "day", "day", {"agent", "team"})
 
 
-def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool):
-    if day_table:
+def _range_filter(rows, request: SeriesRequest, time_field: str, grain: str):
+    if grain != "interval":  # the day and hour tables hold local days
         return rows.filter(
             **{f"{time_field}__gte": request.start, f"{time_field}__lte": request.end}
         )
@@ -266,25 +294,25 @@ def _range_filter(rows, request: SeriesRequest, time_field: str, day_table: bool
 
 
 def _contact_sums(user, request: SeriesRequest, level: str) -> dict:
-    rows, time_field, day_table, fields = _contact_source(user, request)
-    rows = scope_rows(user, rows, has_agent="agent" in fields, has_queue="queue" in fields,
-                      level=level)  # fmt: skip
-    rows = filter_rows(_range_filter(rows, request, time_field, day_table), request, fields=fields)
-    return _aggregate(
-        rows, request, definitions.CONTACT_COMPONENTS, time_field=time_field, day_table=day_table
-    )
+    source = _contact_source(user, request)
+    rows = scope_rows(user, source.rows, has_agent="agent" in source.fields,
+                      has_queue="queue" in source.fields, level=level)  # fmt: skip
+    rows = _range_filter(rows, request, source.time_field, source.grain)
+    rows = filter_rows(rows, request, fields=source.fields)
+    return _aggregate(rows, request, definitions.CONTACT_COMPONENTS, time_field=source.time_field,
+                      grain=source.grain)  # fmt: skip
 
 
 def _state_sums(user, request: SeriesRequest) -> dict:
     # Agent states belong to agents and teams, not to queues or channels.
     if request.group_by not in (None, "team", "agent") or request.queues or request.channels:
         return {}
-    state_rows, state_time, state_day = _state_source(request)
-    state_rows = scope_rows(user, state_rows)
-    state_rows = filter_rows(_range_filter(state_rows, request, state_time, state_day), request,
-                             fields={"team", "agent"})  # fmt: skip
-    return _aggregate(state_rows, request, definitions.STATE_COMPONENTS, time_field=state_time,
-                      day_table=state_day)  # fmt: skip
+    source = _state_source(request)
+    rows = scope_rows(user, source.rows)
+    rows = filter_rows(_range_filter(rows, request, source.time_field, source.grain), request,
+                       fields=source.fields)  # fmt: skip
+    return _aggregate(rows, request, definitions.STATE_COMPONENTS, time_field=source.time_field,
+                      grain=source.grain)  # fmt: skip
 
 
 def _merged(first: dict, second: dict) -> dict:
@@ -383,7 +411,7 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     unsettled = _unsettled(request, starts)
     results = []
     for period in starts:
-        period_key = period if request.granularity != "total" else None
+        period_key = _period_key(period) if request.granularity != "total" else None
         for group in groups:
             cost = costs.get((period, group if request.group_by == "team" else None))
             components = _components(
