@@ -3,9 +3,17 @@
 Every path (API, CSV, queue_log, format adapters) hands raw values here: JSON types or
 the strings of a CSV cell alike. Each parser returns clean values plus, per field, what
 was wrong, so a batch can keep its good records and name the bad ones precisely.
+
+On PostgreSQL the contact rules also run in SQL over a staging table
+(interactions/staging.py). Both read the rules from here: each field's `Rule`, the text
+patterns of a time, a number and a whole number, and the words of each problem
+(`MESSAGES`), so a line gets the same verdict and the same words on every path.
 """
 
 import math
+import re
+import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -35,36 +43,119 @@ def future_horizon() -> timedelta:
     )
 
 
-TRUE_WORDS = {"true", "1", "yes", "y", "t"}
-FALSE_WORDS = {"false", "0", "no", "n", "f"}
+TRUE_WORDS = ("true", "1", "yes", "y", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "f")
 
-CONTACT_FIELDS = (
-    "external_id",
-    "source",
-    "channel",
-    "direction",
-    "queue",
-    "agent",
-    "customer",
-    "arrived_at",
-    "answered_at",
-    "ended_at",
-    "talk_seconds",
-    "hold_seconds",
-    "wrap_seconds",
-    "transferred",
-    "resolved",
-    "callback_requested",
-    "topic",
-    "csat",
-    "nps",
-    "recording_url",
-    "transcript",
+# What str.strip() removes: SQL's btrim() is given the same characters.
+WHITESPACE = "".join(char for char in map(chr, range(sys.maxunicode + 1)) if char.isspace())
+
+# The text forms of a time, a number of seconds and a whole number, written in the
+# syntax Python's `re` and PostgreSQL's regular expressions share ([0-9], not \d, which
+# matches other scripts' digits in Python). A time is ISO 8601 (an offset is checked
+# apart, to say that it is missing); datetime.fromisoformat reads more forms, which are
+# refused so that SQL can read every accepted one.
+ISO_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+ISO_TIME = (
+    "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    f"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{{1,6}})?)?{ISO_OFFSET}?)?"
 )
+# A decimal number; the exponent's three digits keep it within PostgreSQL's numeric.
+NUMBER = "[+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:e[+-]?[0-9]{1,3})?|[+-]?(?:nan|inf|infinity)"
+NOT_FINITE = "[+-]?(?:nan|inf|infinity)"  # NUMBER and NOT_FINITE ignore case
+WHOLE_NUMBER = "-?[0-9]{1,18}"
+
+ISO_TIME_RE = re.compile(ISO_TIME)
+_NUMBER = re.compile(NUMBER, re.IGNORECASE)
+_WHOLE_NUMBER = re.compile(WHOLE_NUMBER)
+
+# The words of each problem a field can have, by code. The parsers below raise them and
+# interactions/staging.py renders the codes its SQL reports with `message`.
+MESSAGES = {
+    "required": "This field is required.",
+    "not_text": "Expected text (got {type}).",
+    "nul": "Text may not contain NUL characters.",
+    "too_long": "At most {limit} characters (got {length}).",
+    "not_a_choice": "Must be one of: {choices} (got {value!r}).",
+    "not_iso": "Not an ISO 8601 time (got {value!r}); e.g. 2026-03-01T09:30:00+01:00.",
+    "time_not_text": "Expected an ISO 8601 time as text.",
+    "no_offset": "The time needs its UTC offset, e.g. +00:00 or Z.",
+    "year": "The year must lie between 1900 and 2999.",
+    "future": "More than {hours:g} hours in the future: check the sender's clock.",
+    "not_seconds": "Expected a number of seconds (got {value!r}).",
+    "seconds_not_number": "Expected a number of seconds.",
+    "not_finite": "The number must be finite.",
+    "negative": "Must be 0 or more.",
+    "too_many_seconds": f"At most {MAX_DURATION_SECONDS:,} seconds.",
+    "not_a_flag": "Expected true or false (got {value!r}).",
+    "not_whole": "Expected a whole number from {low} to {high} (got {value!r}).",
+    "whole_not_number": "Expected a whole number from {low} to {high}.",
+    "out_of_range": "Must be from {low} to {high} (got {number}).",
+    # across fields
+    "needs_queue": "An inbound contact needs its queue.",
+    "answered_before_arrival": "Answered before it arrived.",
+    "ended_before_arrival": "Ended before it arrived.",
+    "ended_before_answer": "Ended before it was answered.",
+    "only_source": "You may only send records of source {only_source!r}.",
+}
+YEARS = (1900, 2999)
 
 
 class FieldError(ValueError):
     pass
+
+
+def _problem(code: str, **words) -> FieldError:
+    return FieldError(MESSAGES[code].format(**words))
+
+
+def horizon_hours() -> float:
+    return future_horizon().total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field may hold: its kind and the kind's limits."""
+
+    kind: str  # text, choice, moment, seconds, flag, score, web_address
+    required: bool = False
+    max_length: int | None = MAX_TEXT  # text; None: the transcript's setting
+    choices: tuple[str, ...] = ()  # choice
+    default: object = None  # choice, flag
+    low: int = 0  # score
+    high: int = 0
+
+    def limit(self) -> int:
+        return transcript_max_chars() if self.max_length is None else self.max_length
+
+    def parse(self, value):
+        if self.kind == "text":
+            return text(value, required=self.required, max_length=self.limit())
+        if self.kind == "choice":
+            return choice(value, self.choices, default=self.default)
+        if self.kind == "moment":
+            return moment(value, required=self.required)
+        if self.kind == "seconds":
+            return seconds(value)
+        if self.kind == "flag":
+            return flag(value, default=self.default)
+        if self.kind == "score":
+            return score(value, self.low, self.high)
+        return web_address(value)
+
+    def message(self, code: str, raw: str | None) -> str:
+        """The words for a problem SQL found in this field's raw text."""
+        value = raw or ""
+        stripped = value.strip()
+        return MESSAGES[code].format(
+            value=raw,
+            limit=self.limit(),
+            length=len(stripped),
+            choices=", ".join(self.choices),
+            hours=horizon_hours(),
+            low=self.low,
+            high=self.high,
+            number=int(stripped) if _WHOLE_NUMBER.fullmatch(stripped) else None,
+        )
 
 
 def _missing(value) -> bool:
@@ -74,15 +165,15 @@ def _missing(value) -> bool:
 def text(value, *, required=False, max_length=MAX_TEXT) -> str:
     if _missing(value):
         if required:
-            raise FieldError("This field is required.")
+            raise _problem("required")
         return ""
     if not isinstance(value, str):
-        raise FieldError(f"Expected text (got {type(value).__name__}).")
+        raise _problem("not_text", type=type(value).__name__)
     value = value.strip()
     if "\x00" in value:
-        raise FieldError("Text may not contain NUL characters.")
+        raise _problem("nul")
     if len(value) > max_length:
-        raise FieldError(f"At most {max_length} characters (got {len(value)}).")
+        raise _problem("too_long", limit=max_length, length=len(value))
     return value
 
 
@@ -105,10 +196,10 @@ def web_address(value) -> str:
 def choice(value, choices, *, default=None) -> str:
     if _missing(value):
         if default is None:
-            raise FieldError("This field is required.")
+            raise _problem("required")
         return default
     if not isinstance(value, str) or value.strip().lower() not in choices:
-        raise FieldError(f"Must be one of: {', '.join(choices)} (got {value!r}).")
+        raise _problem("not_a_choice", choices=", ".join(choices), value=value)
     return value.strip().lower()
 
 
@@ -117,29 +208,27 @@ def moment(value, *, required=False) -> datetime | None:
     horizon (a day) ahead of now."""
     if _missing(value):
         if required:
-            raise FieldError("This field is required.")
+            raise _problem("required")
         return None
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
+        if not ISO_TIME_RE.fullmatch(value.strip()):
+            raise _problem("not_iso", value=value)
         try:
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise FieldError(
-                f"Not an ISO 8601 time (got {value!r}); e.g. 2026-03-01T09:30:00+01:00."
-            ) from None
+        except ValueError:  # a day the month does not have, the year 0
+            raise _problem("not_iso", value=value) from None
     else:
-        raise FieldError("Expected an ISO 8601 time as text.")
+        raise _problem("time_not_text")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise FieldError("The time needs its UTC offset, e.g. +00:00 or Z.")
-    if not 1900 <= parsed.year <= 2999:
-        raise FieldError("The year must lie between 1900 and 2999.")
+        raise _problem("no_offset")
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise _problem("year")
     # Stored in UTC: databases refuse some offsets Python accepts (up to ±23:59).
     parsed = parsed.astimezone(UTC)
-    horizon = future_horizon()
-    if parsed > datetime.now(UTC) + horizon:
-        hours = horizon.total_seconds() / 3600
-        raise FieldError(f"More than {hours:g} hours in the future: check the sender's clock.")
+    if parsed > datetime.now(UTC) + future_horizon():
+        raise _problem("future", hours=horizon_hours())
     return parsed
 
 
@@ -148,22 +237,24 @@ def seconds(value) -> float:
     if _missing(value):
         return 0.0
     if isinstance(value, bool):
-        raise FieldError("Expected a number of seconds.")
+        raise _problem("seconds_not_number")
     if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
         try:
-            number = float(value)  # accepts surrounding spaces; "inf"/"nan" fail below
-        except ValueError:
-            raise FieldError(f"Expected a number of seconds (got {value!r}).") from None
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+    elif isinstance(value, str):
+        if not _NUMBER.fullmatch(value.strip()):
+            raise _problem("not_seconds", value=value)
+        number = float(value)
     else:
-        raise FieldError("Expected a number of seconds.")
+        raise _problem("seconds_not_number")
     if not math.isfinite(number):
-        raise FieldError("The number must be finite.")
+        raise _problem("not_finite")
     if number < 0:
-        raise FieldError("Must be 0 or more.")
+        raise _problem("negative")
     if number > MAX_DURATION_SECONDS:
-        raise FieldError(f"At most {MAX_DURATION_SECONDS:,} seconds.")
+        raise _problem("too_many_seconds")
     return number
 
 
@@ -177,22 +268,22 @@ def flag(value, *, default: bool | None) -> bool | None:
         return True
     if isinstance(value, str | int) and str(value).strip().lower() in FALSE_WORDS:
         return False
-    raise FieldError(f"Expected true or false (got {value!r}).")
+    raise _problem("not_a_flag", value=value)
 
 
 def score(value, low: int, high: int) -> int | None:
     if _missing(value):
         return None
     if isinstance(value, bool):
-        raise FieldError(f"Expected a whole number from {low} to {high}.")
+        raise _problem("whole_not_number", low=low, high=high)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int):
-        raise FieldError(f"Expected a whole number from {low} to {high} (got {value!r}).")
+        raise _problem("not_whole", low=low, high=high, value=value)
     if not low <= value <= high:
-        raise FieldError(f"Must be from {low} to {high} (got {value}).")
+        raise _problem("out_of_range", low=low, high=high, number=value)
     return value
 
 
@@ -213,31 +304,40 @@ CHANNELS = tuple(Channel.values)
 DIRECTIONS = tuple(Direction.values)
 AGENT_STATES = tuple(AgentState.values)
 
-# One parser per contact field, built once (this runs for every record of every import).
-CONTACT_PARSERS = {
-    "external_id": lambda v: text(v, required=True, max_length=128),
-    "source": lambda v: text(v, max_length=64),
-    "channel": lambda v: choice(v, CHANNELS),
-    "direction": lambda v: choice(v, DIRECTIONS, default=Direction.INBOUND.value),
-    "queue": text,
-    "agent": text,
-    "customer": text,
-    "arrived_at": lambda v: moment(v, required=True),
-    "answered_at": moment,
-    "ended_at": moment,
-    "talk_seconds": seconds,
-    "hold_seconds": seconds,
-    "wrap_seconds": seconds,
-    "transferred": lambda v: flag(v, default=False),
-    "resolved": lambda v: flag(v, default=None),
-    "callback_requested": lambda v: flag(v, default=False),
-    "topic": text,
-    "csat": lambda v: score(v, 1, 5),
-    "nps": lambda v: score(v, 0, 10),
-    "recording_url": web_address,
-    "transcript": lambda v: text(v, max_length=transcript_max_chars()),
+# The contact's fields and their rules, in the contract's order (errors follow it).
+CONTACT_RULES = {
+    "external_id": Rule("text", required=True, max_length=128),
+    "source": Rule("text", max_length=64),
+    "channel": Rule("choice", choices=CHANNELS),
+    "direction": Rule("choice", choices=DIRECTIONS, default=Direction.INBOUND.value),
+    "queue": Rule("text"),
+    "agent": Rule("text"),
+    "customer": Rule("text"),
+    "arrived_at": Rule("moment", required=True),
+    "answered_at": Rule("moment"),
+    "ended_at": Rule("moment"),
+    "talk_seconds": Rule("seconds"),
+    "hold_seconds": Rule("seconds"),
+    "wrap_seconds": Rule("seconds"),
+    "transferred": Rule("flag", default=False),
+    "resolved": Rule("flag", default=None),
+    "callback_requested": Rule("flag", default=False),
+    "topic": Rule("text"),
+    "csat": Rule("score", low=1, high=5),
+    "nps": Rule("score", low=0, high=10),
+    "recording_url": Rule("web_address"),
+    "transcript": Rule("text", max_length=None),
 }
-assert tuple(CONTACT_PARSERS) == CONTACT_FIELDS
+CONTACT_FIELDS = tuple(CONTACT_RULES)
+# One parser per contact field, built once (this runs for every record of every import).
+CONTACT_PARSERS = {name: rule.parse for name, rule in CONTACT_RULES.items()}
+# The time order a contact keeps: (earlier, later, the later field's problem), checked
+# in this order once both times are read.
+TIME_ORDER = (
+    ("arrived_at", "answered_at", "answered_before_arrival"),
+    ("arrived_at", "ended_at", "ended_before_arrival"),
+    ("answered_at", "ended_at", "ended_before_answer"),
+)
 
 
 def parse_contact(raw, *, default_source: str) -> tuple[dict, dict[str, list[str]]]:
@@ -248,14 +348,11 @@ def parse_contact(raw, *, default_source: str) -> tuple[dict, dict[str, list[str
     if "source" in values and not values["source"]:
         values["source"] = default_source
     if values.get("direction") == Direction.INBOUND and "queue" in values and not values["queue"]:
-        errors.setdefault("queue", []).append("An inbound contact needs its queue.")
-    arrived, answered, ended = (values.get(f) for f in ("arrived_at", "answered_at", "ended_at"))
-    if arrived and answered and answered < arrived:
-        errors.setdefault("answered_at", []).append("Answered before it arrived.")
-    if arrived and ended and ended < arrived:
-        errors.setdefault("ended_at", []).append("Ended before it arrived.")
-    if answered and ended and ended < answered:
-        errors.setdefault("ended_at", []).append("Ended before it was answered.")
+        errors.setdefault("queue", []).append(MESSAGES["needs_queue"])
+    for earlier, later, code in TIME_ORDER:
+        first, then = values.get(earlier), values.get(later)
+        if first and then and then < first:
+            errors.setdefault(later, []).append(MESSAGES[code])
     return values, errors
 
 

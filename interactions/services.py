@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.models import Agent, AgentStateEvent
-from interactions import records
+from interactions import records, staging
 from interactions.models import (
     CHANNEL_THRESHOLDS,
     Channel,
@@ -27,8 +27,6 @@ from interactions.models import (
 # Rows per INSERT ... ON CONFLICT statement: big enough to amortise the round trip,
 # small enough to stay far below SQLite's limit on bound parameters (21 fields a row).
 UPSERT_BATCH = 500
-# Rows per unnest() upsert on PostgreSQL: one statement of 24 arrays, no parameter limit.
-UPSERT_BATCH_POSTGRESQL = 5000
 # Keys per `IN (...)` lookup of existing rows.
 LOOKUP_BATCH = 1000
 
@@ -36,14 +34,6 @@ CREATED, UPDATED, REJECTED = "created", "updated", "rejected"
 # A record whose key comes again later in the same batch: the later one is stored (the
 # last wins) and counted; this one is neither created nor updated.
 DUPLICATE = "duplicate"
-
-# Fields a resend replaces. Survey answers are merged instead (never erased), and
-# created_at keeps the first arrival.
-CONTACT_UPDATE_FIELDS = [
-    *(name for name in records.CONTACT_FIELDS if name not in ("external_id", "source")),
-    "team",
-    "updated_at",
-]
 
 
 @dataclass
@@ -166,17 +156,32 @@ def _existing_contacts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dic
     return existing
 
 
+def _checked_contact(raw, default_source, only_source):
+    values, errors = records.parse_contact(raw, default_source=default_source)
+    return values, _only_source(values, errors, only_source)
+
+
+def _only_source(values, errors, only_source):
+    if not errors and only_source is not None and values["source"] != only_source:
+        return {"source": [records.MESSAGES["only_source"].format(only_source=only_source)]}
+    return errors
+
+
+def _name_of(raw, values, name_field):
+    """A record's name, even when rejected, as long as its name at least is text."""
+    raw_name = raw.get(name_field) if isinstance(raw, dict) else None
+    return values.get(name_field) or (raw_name if isinstance(raw_name, str) else None)
+
+
 def _validated(raw_records, parse, report, *, name_field, only_source=None) -> dict[int, dict]:
     """Parse each record, report the rejected ones, return the valid values by index."""
     valid = {}
     for index, raw in enumerate(raw_records):
         values, errors = parse(raw)
-        if not errors and only_source is not None and values["source"] != only_source:
-            errors = {"source": [f"You may only send records of source {only_source!r}."]}
-        # A rejected record still names itself when its name at least is text.
-        raw_name = raw.get(name_field) if isinstance(raw, dict) else None
-        name = values.get(name_field) or (raw_name if isinstance(raw_name, str) else None)
-        result = RecordResult(index=index, status=REJECTED, external_id=name)
+        errors = _only_source(values, errors, only_source)
+        result = RecordResult(
+            index=index, status=REJECTED, external_id=_name_of(raw, values, name_field)
+        )
         report.results.append(result)
         if errors:
             result.errors = errors
@@ -189,8 +194,16 @@ def ingest_contacts(raw_records, *, default_source: str, only_source: str | None
     """Validate and upsert a batch of contact records; report per record.
 
     `only_source`, when set, is the one source the caller may write (an API client
-    writes only its own system's records).
+    writes only its own system's records). On PostgreSQL the batch goes through a
+    staging table and SQL (interactions/staging.py); elsewhere each record is parsed here.
+    Both give the same results, record for record.
     """
+    ingest = _ingest_staged if connection.vendor == "postgresql" else _ingest_parsed
+    return ingest(raw_records, default_source=default_source, only_source=only_source)
+
+
+def _ingest_parsed(raw_records, *, default_source: str, only_source: str | None):
+    """ingest_contacts on SQLite: each record parsed here, then one upsert per batch."""
     report = IngestReport()
     checked = _validated(
         raw_records,
@@ -210,6 +223,56 @@ def ingest_contacts(raw_records, *, default_source: str, only_source: str | None
         for key, (index, _values) in valid.items():
             report.results[index].status = CREATED if inserted[key] else UPDATED
         _mark_duplicates(report, key_of, valid)
+    return report
+
+
+def _ingest_staged(raw_records, *, default_source: str, only_source: str | None):
+    """ingest_contacts on PostgreSQL: COPY, the rules in SQL, one upsert (staging.py)."""
+    report = IngestReport()
+    rows = []
+    for index, raw in enumerate(raw_records):
+        report.results.append(RecordResult(index=index, status=REJECTED))
+        row = staging.text_row(raw)
+        if row is not None:
+            rows.append((index, False, row))
+            continue
+        # Not text SQL can judge: judged here, as on the Python path.
+        values, errors = _checked_contact(raw, default_source, only_source)
+        result = report.results[index]
+        result.external_id = _name_of(raw, values, "external_id")
+        if errors:
+            result.errors = errors
+        else:
+            rows.append((index, True, staging.clean_row(values)))
+    if not rows:
+        return report
+    latest = timezone.now() + records.future_horizon()
+    with transaction.atomic(), connection.cursor() as cursor:
+        staging.copy_rows(cursor, rows)
+        for index, errors, raw in staging.problems(
+            cursor, default_source=default_source, only_source=only_source, latest=latest
+        ):
+            result = report.results[index]
+            result.errors = errors
+            external_id = raw["external_id"]
+            if "external_id" not in errors and external_id is not None:
+                external_id = external_id.strip()
+            result.external_id = external_id
+        missing_queues = staging.unknown_queues(cursor, default_source=default_source)
+        if missing_queues:
+            _queues_by_name(missing_queues, report)
+        missing_agents = staging.unknown_agents(cursor, default_source=default_source)
+        if missing_agents:
+            _agents_by_login(missing_agents, report)
+        stored = staging.upsert(cursor, default_source=default_source, now=timezone.now())
+    for index, external_id, last, created, without_agent in stored:
+        result = report.results[index]
+        result.external_id = external_id
+        if not last:
+            result.status = DUPLICATE
+            continue
+        result.status = CREATED if created else UPDATED
+        report.answered_without_agent += without_agent
     return report
 
 
@@ -276,52 +339,24 @@ def _upsert_contacts(valid, report: IngestReport):
 
 
 def _upsert_rows(rows: list[dict], existing) -> dict[tuple[str, str], bool]:
-    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, in batches; whether each
-    key was inserted (True) or updated (False), as the database did it.
+    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, in batches, on SQLite;
+    whether each key was inserted (True) or updated (False).
 
-    On PostgreSQL the rows go as one array per column through unnest(): a fixed, short
-    statement instead of one bound parameter per cell, about twice as fast as the ORM's
-    bulk_create for the same upsert, and `RETURNING (xmax = 0)` says which rows it
-    inserted, however many writers race. Elsewhere (SQLite) the ORM's upsert does it and
-    the keys read before it, in the same transaction, say which existed: SQLite's
-    IMMEDIATE transactions serialise writers, so nobody inserts in between.
+    The keys read before it, in the same transaction, say which existed: SQLite's
+    IMMEDIATE transactions serialise writers, so nobody inserts in between. (PostgreSQL
+    takes the staged path, where the database says it: staging.upsert.)
     """
-    if connection.vendor != "postgresql":
-        Interaction.objects.bulk_create(
-            [Interaction(**row) for row in rows],
-            batch_size=UPSERT_BATCH,
-            update_conflicts=True,
-            unique_fields=["source", "external_id"],
-            update_fields=CONTACT_UPDATE_FIELDS,
-        )
-        return {
-            (row["source"], row["external_id"]): (row["source"], row["external_id"]) not in existing
-            for row in rows
-        }
-    fields = [Interaction._meta.get_field(name) for name in rows[0]] if rows else []
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    updates = ", ".join(
-        f"{quoted} = EXCLUDED.{quoted}"
-        for quoted in (
-            connection.ops.quote_name(Interaction._meta.get_field(name).column)
-            for name in CONTACT_UPDATE_FIELDS
-        )
+    Interaction.objects.bulk_create(
+        [Interaction(**row) for row in rows],
+        batch_size=UPSERT_BATCH,
+        update_conflicts=True,
+        unique_fields=["source", "external_id"],
+        update_fields=staging.CONTACT_UPDATE_FIELDS,
     )
-    # Identifiers come from the model, every value is a bound parameter.
-    table = connection.ops.quote_name(Interaction._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
-        f"ON CONFLICT (source, external_id) DO UPDATE SET {updates} "
-        "RETURNING source, external_id, (xmax = 0) AS inserted"
-    )
-    names = list(rows[0]) if rows else []
-    inserted = {}
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, UPSERT_BATCH_POSTGRESQL):
-            cursor.execute(sql, [[row[name] for row in chunk] for name in names])
-            inserted.update(((source, external_id), new) for source, external_id, new in cursor)
-    return inserted
+    return {
+        (row["source"], row["external_id"]): (row["source"], row["external_id"]) not in existing
+        for row in rows
+    }
 
 
 def ingest_surveys(raw_records, *, default_source: str, only_source: str | None = None):
