@@ -42,8 +42,8 @@ def floor(team_a):
 def _tables(queries) -> set[str]:
     found = set()
     for query in queries:
-        for table in ("kpis_stateinterval", "kpis_contactinterval", "kpis_contactday",
-                      "kpis_agentday", "interactions_costentry"):  # fmt: skip
+        for table in ("kpis_stateinterval", "kpis_contactinterval", "kpis_contacthour",
+                      "kpis_contactday", "kpis_agentday", "interactions_costentry"):  # fmt: skip
             if table in query["sql"]:
                 found.add(table)
     return found
@@ -64,6 +64,15 @@ def test_the_registry_decides_which_rollups_a_read_touches(manager, floor):
         kpi_series(manager, SeriesRequest(start=DAY, end=DAY, granularity="interval",
                                           kpis=("occupancy",)))  # fmt: skip
     assert _tables(states_only.captured_queries) == {"kpis_stateinterval"}
+    # Hours without agents come from the hour table, whose rows follow the queues, not
+    # the contacts; an agent's hours from the 15-minute one.
+    for user, table in ((manager, "kpis_contacthour"), (None, "kpis_contactinterval")):
+        with CaptureQueriesContext(connection) as hours:
+            rows = kpi_series(user, SeriesRequest(start=DAY, end=DAY, granularity="hour",
+                                                  kpis=("offered",),
+                                                  agents=() if user else ("a1",)))  # fmt: skip
+        assert _tables(hours.captured_queries) == {table}
+        assert sum(row["components"]["offered"] for row in rows) == 18
 
 
 @pytest.mark.parametrize("granularity, end", [("day", DAY + timedelta(days=2)), ("hour", DAY)])
