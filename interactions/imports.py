@@ -187,6 +187,7 @@ class NativeCsv:
         if unknown:
             self.summary.warnings.append(f"Column(s) ignored: {', '.join(unknown)}.")
         reader.fieldnames = [name.strip() if name else name for name in reader.fieldnames]
+        known = frozenset(records.CONTACT_FIELDS)
         for number, row, problem in rows:
             if row is None:
                 yield _unreadable(number, problem)
@@ -196,11 +197,7 @@ class NativeCsv:
                 continue
             yield Line(
                 number,
-                record={
-                    name: value
-                    for name, value in row.items()
-                    if name in records.CONTACT_FIELDS and value not in (None, "")
-                },
+                record={name: value for name, value in row.items() if name in known and value},
             )
 
 

@@ -147,8 +147,16 @@ class Interaction(models.Model):
     direction = models.CharField(
         max_length=16, choices=Direction.choices, default=Direction.INBOUND
     )
+    # No index of their own on queue, agent and team: the (queue, arrived_at), (agent,
+    # arrived_at) and (team, arrived_at) indexes below serve every look-up by them (a
+    # foreign key's checks included), and each index costs every insert.
     queue = models.ForeignKey(
-        Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="interactions"
+        Queue,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interactions",
+        db_index=False,
     )
     agent = models.ForeignKey(
         "agents.Agent",
@@ -156,6 +164,7 @@ class Interaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="interactions",
+        db_index=False,
     )
     # The agent's team when the contact was ingested: moving an agent to another team
     # later never moves their past contacts with them.
@@ -165,6 +174,7 @@ class Interaction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="interactions",
+        db_index=False,
     )
     customer = models.CharField(max_length=255, blank=True)
     arrived_at = models.DateTimeField()

@@ -142,19 +142,19 @@ class Rule:
             return score(value, self.low, self.high)
         return web_address(value)
 
-    def message(self, code: str, raw: str | None) -> str:
-        """The words for a problem SQL found in this field's raw text."""
-        value = raw or ""
-        stripped = value.strip()
+    def message(self, code: str, raw, text: str | None) -> str:
+        """The words for a problem SQL found in this field: `raw` as the record sent it,
+        `text` as it was staged (stripped)."""
+        text = text or ""
         return MESSAGES[code].format(
             value=raw,
             limit=self.limit(),
-            length=len(stripped),
+            length=len(text),
             choices=", ".join(self.choices),
             hours=horizon_hours(),
             low=self.low,
             high=self.high,
-            number=int(stripped) if _WHOLE_NUMBER.fullmatch(stripped) else None,
+            number=int(text) if _WHOLE_NUMBER.fullmatch(text) else None,
         )
 
 

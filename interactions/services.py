@@ -228,6 +228,7 @@ def _ingest_parsed(raw_records, *, default_source: str, only_source: str | None)
 
 def _ingest_staged(raw_records, *, default_source: str, only_source: str | None):
     """ingest_contacts on PostgreSQL: COPY, the rules in SQL, one upsert (staging.py)."""
+    raw_records = list(raw_records)
     report = IngestReport()
     rows = []
     for index, raw in enumerate(raw_records):
@@ -249,21 +250,24 @@ def _ingest_staged(raw_records, *, default_source: str, only_source: str | None)
     latest = timezone.now() + records.future_horizon()
     with transaction.atomic(), connection.cursor() as cursor:
         staging.copy_rows(cursor, rows)
-        for index, errors, raw in staging.problems(
+        rejected = staging.problems(
             cursor, default_source=default_source, only_source=only_source, latest=latest
-        ):
-            result = report.results[index]
-            result.errors = errors
-            external_id = raw["external_id"]
-            if "external_id" not in errors and external_id is not None:
-                external_id = external_id.strip()
-            result.external_id = external_id
-        missing_queues = staging.unknown_queues(cursor, default_source=default_source)
-        if missing_queues:
-            _queues_by_name(missing_queues, report)
-        missing_agents = staging.unknown_agents(cursor, default_source=default_source)
-        if missing_agents:
-            _agents_by_login(missing_agents, report)
+        )
+        if rejected:
+            staged = {index: row for index, _checked, row in rows}
+            for index, codes in rejected:
+                result, raw = report.results[index], raw_records[index]
+                result.errors = staging.errors(codes, raw, staged[index], only_source)
+                external_id = raw.get("external_id")
+                external_id = external_id if isinstance(external_id, str) else None
+                if "external_id" not in result.errors:
+                    external_id = staged[index][0]  # stripped
+                result.external_id = external_id
+        new_queues, new_agents = staging.unknown_names(cursor)
+        if new_queues:
+            _queues_by_name(staging.unknown_queues(cursor, default_source=default_source), report)
+        if new_agents:
+            _agents_by_login(staging.unknown_agents(cursor, default_source=default_source), report)
         stored = staging.upsert(cursor, default_source=default_source, now=timezone.now())
     for index, external_id, last, created, without_agent in stored:
         result = report.results[index]
