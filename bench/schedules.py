@@ -5,7 +5,8 @@ rollup after a shift moves, with one month and with one year of schedule history
 
 On its own database (<name>_bench, created and dropped here). 300 agents in 10 teams work
 five 8.5-hour shifts a week with a break, lunch and a break (plus work between them), and
-log matching states every day of the history. Each page is measured beside the bare SQL
+log states around them every day of the history (logins, a contact, breaks; some late,
+some leaving early; a few weekend sessions: `generate`, shared with bench/kpis.py). Each page is measured beside the bare SQL
 read of the same week's shifts (the reference); a Markdown table is printed for
 docs/benchmarks.md.
 """
@@ -39,12 +40,39 @@ def people():
     return teams
 
 
+# The states an agent logs in a shift, as (state, minutes after the shift starts), by
+# (agent + day) % 4: the schedule followed (three minutes late back from each break), a
+# contact before the first break, a late day (late login, break and lunch; no second
+# break), a long second break and gone 45 minutes early. 8 a shift on average.
+STATE_PATTERNS = (
+    (("available", 0), ("break", 120), ("available", 138), ("lunch", 240), ("available", 273),
+     ("break", 390), ("available", 408), ("offline", 510)),
+    (("available", 0), ("on_contact", 25), ("after_contact_work", 31), ("available", 33),
+     ("break", 120), ("available", 136), ("lunch", 240), ("available", 272), ("break", 390),
+     ("available", 407), ("offline", 510)),
+    (("available", 6), ("break", 125), ("available", 142), ("lunch", 248), ("available", 283),
+     ("offline", 510)),
+    (("available", 0), ("break", 120), ("available", 138), ("lunch", 240), ("available", 273),
+     ("break", 390), ("offline", 465)),
+)  # fmt: skip
+# Off the schedule: half the agents log in for two hours on one Saturday a year.
+WEEKEND_SESSION = (("available", 10 * 60), ("offline", 12 * 60))
+
+
 def generate(first_day, last_day) -> int:
-    """Weekday shifts 08:00-16:30 UTC for every agent, their activities and matching
-    states, in SQL; returns the number of shifts."""
+    """Weekday shifts 08:00-16:30 UTC for every agent, their activities, and the states
+    they log around them (STATE_PATTERNS, WEEKEND_SESSION), in SQL; returns the number of
+    shifts. A year is 261 shifts and 2,089 states an agent."""
     from django.db import connection
 
     values = ", ".join(f"('{kind}', {offset}, {minutes})" for kind, offset, minutes in PATTERN)
+    states = ", ".join(
+        f"({variant}, '{state}', {minute})"
+        for variant, pattern in enumerate(STATE_PATTERNS)
+        for state, minute in pattern
+    )
+    weekend = ", ".join(f"('{state}', {minute})" for state, minute in WEEKEND_SESSION)
+    first_saturday = first_day + timedelta(days=(5 - first_day.weekday()) % 7)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO scheduling_shift (agent_id, team_id, start, \"end\", note, created_at, updated_at) "
@@ -61,14 +89,21 @@ def generate(first_day, last_day) -> int:
             FROM scheduling_shift s, (VALUES {values}) p(kind, o, m)
         """  # noqa: S608 (bench-only literals from PATTERN above)
         cursor.execute(activities)
-        # States follow the schedule, three minutes late from each break.
-        cursor.execute(
-            "INSERT INTO agents_agentstateevent (agent_id, team_id, state, at, received_at) "
-            "SELECT s.agent_id, s.team_id, CASE WHEN a.kind = 'work' THEN 'available' ELSE a.kind END, "
-            "a.start + CASE WHEN a.kind = 'work' AND a.start > s.start THEN interval '3 minutes' ELSE interval '0' END, "
-            "'2026-01-01'::timestamptz FROM scheduling_shiftactivity a JOIN scheduling_shift s ON s.id = a.shift_id "
-            "UNION ALL SELECT agent_id, team_id, 'offline', \"end\", '2026-01-01'::timestamptz FROM scheduling_shift"
-        )  # fmt: skip
+        # Agent ids are consecutive: each day, a quarter of the agents on each pattern.
+        events = f"""
+            INSERT INTO agents_agentstateevent (agent_id, team_id, state, at, received_at)
+            SELECT s.agent_id, s.team_id, p.state, s.start + p.minute * interval '1 minute',
+                '2026-01-01'::timestamptz
+            FROM scheduling_shift s JOIN (VALUES {states}) p(variant, state, minute)
+                ON p.variant = (s.agent_id + floor(extract(epoch FROM s.start) / 86400)::int) %% 4
+            UNION ALL
+            SELECT a.id, a.team_id, w.state, d + w.minute * interval '1 minute',
+                '2026-01-01'::timestamptz
+            FROM agents_agent a, (VALUES {weekend}) w(state, minute),
+                generate_series(%s::timestamptz, %s::timestamptz, interval '7 days') d
+            WHERE a.id %% 2 = 0 AND (a.id / 2) %% 52 = ((d::date - date '2025-01-04') / 7) %% 52
+        """  # noqa: S608 (bench-only literals from STATE_PATTERNS above)
+        cursor.execute(events, [first_saturday, last_day])
         cursor.execute("ANALYZE")
     return shifts
 
