@@ -9,8 +9,11 @@ rejected (a contact we cannot read), always with the line number.
 import csv
 import io
 import logging
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -349,7 +352,54 @@ def import_contacts(
     return summary
 
 
+def _read_ahead(lines: Iterator[Line]) -> Iterator[Line]:
+    """`lines` as a thread reads them, up to two batches ahead: the file is parsed while
+    the database stores the batch before (the driver waits for it without holding the
+    GIL), so parsing and storing use both cores. What the reading raises is raised here.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stopped = threading.Event()
+
+    def put(item) -> bool:
+        while not stopped.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            chunk = []
+            for line in lines:
+                chunk.append(line)
+                if len(chunk) >= IMPORT_BATCH and not put(chunk):
+                    return
+                if len(chunk) >= IMPORT_BATCH:
+                    chunk = []
+            put(chunk) and put(None)
+        except BaseException as error:  # noqa: BLE001 (raised again in the caller)
+            put(error)
+
+    reader = threading.Thread(target=read, name="import-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from chunk
+    finally:
+        stopped.set()
+        reader.join()
+
+
 def _import_lines(lines, summary, source, binary, total_bytes, progress, dry_run):
+    with closing(_read_ahead(lines)) as read_lines:
+        _import_read_lines(read_lines, summary, source, binary, total_bytes, progress, dry_run)
+
+
+def _import_read_lines(lines, summary, source, binary, total_bytes, progress, dry_run):
     batch: list[Line] = []
     for line in lines:
         if line.stop:

@@ -91,16 +91,14 @@ def _typed_row(record: dict) -> list | None:
     """A JSON record's values as text where the text keeps the verdict and the words."""
     if record.get("recording_url"):
         return None
-    row = []
-    for name in FIELDS:
-        value = record.get(name)
+    texts = {}
+    for name, value in record.items():
         if value is not None:
-            value = _as_text(RULES[name].kind, value)
-            if value is None:
+            text = _as_text(RULES[name].kind, value)
+            if text is None:
                 return None
-            value = value.strip() or None
-        row.append(value)
-    return row
+            texts[name] = text.strip() or None
+    return [texts.get(name) for name in FIELDS]
 
 
 def _as_text(kind: str, value) -> str | None:
