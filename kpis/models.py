@@ -61,13 +61,16 @@ class StateComponents(models.Model):
         abstract = True
 
 
-def _scope():
+def _scope(*, indexed=True):
     """Foreign keys of a rollup row: no database constraint, so raw rows can come and go
-    while a rollup is rebuilt; a missing queue, team or agent simply reads as none."""
+    while a rollup is rebuilt; a missing queue, team or agent simply reads as none. A key
+    that leads one of the table's composite indexes needs no index of its own
+    (indexed=False): every rollup writes each index it has."""
     return {
         "null": True,
         "on_delete": models.DO_NOTHING,
         "db_constraint": False,
+        "db_index": indexed,
         "related_name": "+",
     }
 
@@ -76,9 +79,9 @@ class ContactInterval(ContactComponents):
     """Contact components per (15-minute UTC interval, queue, team, agent, channel)."""
 
     interval_start = models.DateTimeField()
-    queue = models.ForeignKey("interactions.Queue", **_scope())
-    team = models.ForeignKey("agents.Team", **_scope())
-    agent = models.ForeignKey("agents.Agent", **_scope())
+    queue = models.ForeignKey("interactions.Queue", **_scope(indexed=False))
+    team = models.ForeignKey("agents.Team", **_scope(indexed=False))
+    agent = models.ForeignKey("agents.Agent", **_scope(indexed=False))
     channel = models.CharField(max_length=16)
 
     class Meta:
@@ -97,8 +100,8 @@ class StateInterval(StateComponents):
     """Agent-state components per (15-minute UTC interval, agent, team)."""
 
     interval_start = models.DateTimeField()
-    agent = models.ForeignKey("agents.Agent", **_scope())
-    team = models.ForeignKey("agents.Team", **_scope())
+    agent = models.ForeignKey("agents.Agent", **_scope(indexed=False))
+    team = models.ForeignKey("agents.Team", **_scope(indexed=False))
 
     class Meta:
         indexes = [
@@ -115,7 +118,7 @@ class ContactDay(ContactComponents):
     """Contact components per (local day, queue, team, channel): long ranges read here."""
 
     day = models.DateField()
-    queue = models.ForeignKey("interactions.Queue", **_scope())
+    queue = models.ForeignKey("interactions.Queue", **_scope(indexed=False))
     team = models.ForeignKey("agents.Team", **_scope())
     channel = models.CharField(max_length=16)
 
@@ -134,7 +137,7 @@ class ContactHour(ContactComponents):
 
     day = models.DateField()
     hour = models.SmallIntegerField()
-    queue = models.ForeignKey("interactions.Queue", **_scope())
+    queue = models.ForeignKey("interactions.Queue", **_scope(indexed=False))
     team = models.ForeignKey("agents.Team", **_scope())
     channel = models.CharField(max_length=16)
 
@@ -149,8 +152,8 @@ class AgentDay(ContactComponents, StateComponents):
     """Contact and state components per (local day, agent, team)."""
 
     day = models.DateField()
-    agent = models.ForeignKey("agents.Agent", **_scope())
-    team = models.ForeignKey("agents.Team", **_scope())
+    agent = models.ForeignKey("agents.Agent", **_scope(indexed=False))
+    team = models.ForeignKey("agents.Team", **_scope(indexed=False))
 
     class Meta:
         indexes = [

@@ -44,7 +44,13 @@ from kpis.models import (
 logger = logging.getLogger(__name__)
 
 # Days per call to rollup.roll_up_days: one transaction on PostgreSQL (its DAYS_PER_RUN
-# consecutive days), and one step of the progress shown.
+# consecutive days), and one step of the progress shown. A job of every day stays in
+# batches rather than the full rebuild `rollup_kpis --all` runs (kpis.rollup.rebuild,
+# faster over a whole history): the newest days are right after the first batch, not all
+# at the end; each batch commits, so a job stopped by its time budget, a deploy or a lost
+# worker runs on from there, where a rebuild starts over and, for a history long enough,
+# outlasts the task's time limit every time; and the minute's rollup runs between
+# batches, where a rebuild holds it off (the RollupState lock) from start to end.
 BATCH_DAYS = 31
 # A task rolls batches this long, then hands the rest of the job to a new task: far
 # inside CELERY_TASK_SOFT_TIME_LIMIT, and the minute's rollup gets a worker meanwhile.

@@ -9,10 +9,15 @@ from agents.models import AgentStateEvent
 from core.localtime import zone as local_zone
 from interactions.models import Interaction
 from kpis import rerolls, rollup
+from kpis.rollup import rebuild
+from kpis.rollup.run import DAYS_PER_RUN
 
 
 class Command(BaseCommand):
-    help = "Rebuild KPI rollups for a range of local days (or all), with a progress bar."
+    help = (
+        "Rebuild KPI rollups for a range of local days (or all), with a progress bar: every "
+        "table at once when the range holds every stored day, else in runs of days."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--start", type=date.fromisoformat, help="first local day, YYYY-MM-DD")
@@ -33,13 +38,24 @@ class Command(BaseCommand):
             raise CommandError("Give --start and --end, or --all.")
         if end < start:
             raise CommandError("--end comes before --start.")
-        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-        for day in tqdm(days, unit="day", file=self.stderr):
-            rollup.roll_up_days([day])
+        stored = rerolls.stored_range()
+        if all_days or stored is None or (start <= stored[0] and stored[1] <= end):
+            # Nothing stored outside the range: the tables are rebuilt whole.
+            phases = rebuild.phases(start, end)
+            with tqdm(total=len(phases), unit="step", file=self.stderr) as bar:
+                rebuild.rebuild(start, end, now=began, done=lambda phase: _step(bar, phase))
+        else:
+            days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+            runs = [days[n : n + DAYS_PER_RUN] for n in range(0, len(days), DAYS_PER_RUN)]
+            with tqdm(total=len(days), unit="day", file=self.stderr) as bar:
+                for run in runs:
+                    rollup.roll_up_days(run, now=began)
+                    bar.update(len(run))
         if all_days:
             # Every day is rolled with the running settings now (kpis.rerolls).
             rerolls.record_settings(since=began)
-        self.stdout.write(self.style.SUCCESS(f"Rolled up {len(days):,} days, {start} to {end}."))
+        days = (end - start).days + 1
+        self.stdout.write(self.style.SUCCESS(f"Rolled up {days:,} days, {start} to {end}."))
 
     def _data_range(self):
         zone = local_zone()
@@ -58,3 +74,8 @@ class Command(BaseCommand):
             firsts.append(stored[0])
             lasts.append(stored[1])
         return min(firsts), max(lasts)
+
+
+def _step(bar, phase: str) -> None:
+    bar.set_postfix_str(phase)
+    bar.update()
