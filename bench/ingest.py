@@ -291,21 +291,24 @@ def bench_api(count: int, batch: int) -> float:
     return time.perf_counter() - started
 
 
-def peak_memory_of_import(csv_path: Path, bench_url: str) -> float:
-    """Peak RSS in MiB of a separate process importing the file.
+def peak_memory_of_import(csv_path: Path, bench_url: str) -> tuple[float, float]:
+    """Peak RSS in MiB of a separate process importing the file, and its peak before the
+    import (Django and the apps loaded).
 
     Read from /proc (VmHWM): getrusage's ru_maxrss survives exec on Linux and would
     report this benchmark's own peak instead of the child's.
     """
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bench.ingest as b; "
-        f"b.setup_django({bench_url!r}); b.bench_csv_import(__import__('pathlib').Path({str(csv_path)!r})); "
-        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+        "peak = lambda: [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+        f"b.setup_django({bench_url!r}); import interactions.imports; print(peak()); "
+        f"b.bench_csv_import(__import__('pathlib').Path({str(csv_path)!r})); print(peak())"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    return int(output.strip().splitlines()[-1]) / 1024
+    before, after = (int(line) / 1024 for line in output.strip().splitlines()[-2:])
+    return after, before
 
 
 def main():
@@ -339,10 +342,14 @@ def main():
                     f"| {seconds / copy_s:.1f} | {seconds / real_s:.2f} |"
                 )
             if not args.skip_memory:
-                print("\n| CSV rows | peak RSS of the import process (MiB) |\n|---:|---:|")
+                print(
+                    "\n| CSV rows | peak RSS of the import process (MiB) | before the import |"
+                    "\n|---:|---:|---:|"
+                )
                 for rows in args.memory_rows:
                     write_csv(csv_path, rows)
-                    print(f"| {rows:,} | {peak_memory_of_import(csv_path, bench_url):.0f} |")
+                    peak, before = peak_memory_of_import(csv_path, bench_url)
+                    print(f"| {rows:,} | {peak:.0f} | {before:.0f} |")
     finally:
         drop_bench_database()
 

@@ -260,8 +260,8 @@ def _ingest_staged(raw_records, *, default_source: str, only_source: str | None)
                 result.errors = staging.errors(codes, raw, staged[index], only_source)
                 external_id = raw.get("external_id")
                 external_id = external_id if isinstance(external_id, str) else None
-                if "external_id" not in result.errors:
-                    external_id = staged[index][0]  # stripped
+                if "external_id" not in result.errors:  # then named as stored: stripped
+                    external_id = staged[index][staging.FIELDS.index("external_id")]
                 result.external_id = external_id
         new_queues, new_agents = staging.unknown_names(cursor)
         if new_queues:

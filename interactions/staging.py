@@ -39,6 +39,7 @@ STAGING = "interactions_contact_staging"
 RULES = records.CONTACT_RULES
 FIELDS = records.CONTACT_FIELDS
 _FIELD_SET = frozenset(FIELDS)
+KINDS = {name: rule.kind for name, rule in RULES.items()}
 
 # Fields a resend replaces. Survey answers are merged instead (never erased), the team
 # stays the one captured at first ingest while the agent stays, and created_at keeps the
@@ -94,7 +95,7 @@ def _typed_row(record: dict) -> list | None:
     texts = {}
     for name, value in record.items():
         if value is not None:
-            text = _as_text(RULES[name].kind, value)
+            text = _as_text(KINDS[name], value)
             if text is None:
                 return None
             texts[name] = text.strip() or None
@@ -102,21 +103,24 @@ def _typed_row(record: dict) -> list | None:
 
 
 def _as_text(kind: str, value) -> str | None:
-    if isinstance(value, str):
+    """`value` as text, or None when only Python can judge it. Exact types first: this
+    runs for every value of every JSON record."""
+    of = type(value)
+    if of is str:
         return None if "\x00" in value else value
-    if isinstance(value, bool):
-        return ("true" if value else "false") if kind == "flag" else None
-    if isinstance(value, int):
-        if kind == "seconds" or (kind == "flag" and value in (0, 1)):
-            return str(value)
-        if kind == "score" and abs(value) < 10**18:
-            return str(value)
-        return None
-    if isinstance(value, float):
+    if of is float:
         if kind == "seconds":
             return repr(value)
         if kind == "score" and value.is_integer() and abs(value) < 10**18:
             return str(int(value))
+        return None
+    if of is bool:
+        return ("true" if value else "false") if kind == "flag" else None
+    if of is int:
+        if kind == "seconds" or (kind == "flag" and value in (0, 1)):
+            return str(value)
+        if kind == "score" and abs(value) < 10**18:
+            return str(value)
         return None
     if isinstance(value, datetime) and kind == "moment":
         # aware: its offset; naive: no offset, which SQL reports as missing
