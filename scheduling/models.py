@@ -102,7 +102,12 @@ class ShiftActivity(models.Model):
                 condition=Q(kind__in=ActivityKind.values), name="shift_activity_known_kind"
             ),
         ]
-        indexes = [models.Index(fields=["shift", "start"])]
+        indexes = [
+            models.Index(fields=["shift", "start"]),
+            # The rollup's activities overlapping a range (end > its start, start < its
+            # end): a recent range reads only the entries that end after it begins.
+            models.Index(fields=["end", "start"]),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.start:%H:%M}–{self.end:%H:%M}"

@@ -210,7 +210,7 @@ def test_a_rollup_stopped_by_its_soft_time_limit_says_which_days_and_keeps_its_w
     def too_long(days, now=None):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(run, "roll_up_days", too_long)
+    monkeypatch.setattr(run, "_roll_up", too_long)
     with (
         caplog.at_level(logging.ERROR, logger="kpis.rollup.run"),
         pytest.raises(SoftTimeLimitExceeded),

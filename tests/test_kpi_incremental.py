@@ -1,19 +1,28 @@
 """Incremental rollups equal a full rebuild, whatever happens in between (hypothesis)."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agents.models import Agent
 from interactions import services as ingest
 from kpis import rollup
 from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
+from scheduling import services as schedules
+from scheduling.models import Shift
+from scheduling.services import Span
 from tests.factories import AgentFactory, TeamFactory
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
+# Days a rebuild rolls: every change below lands in them.
+DAYS = [START.date() + timedelta(days=n) for n in range(-1, 5)]
 
 contacts = st.fixed_dictionaries(
     {
@@ -36,8 +45,25 @@ events = st.fixed_dictionaries(
         "state": st.sampled_from(["available", "on_contact", "break", "offline"]),
     }
 )
+# Schedule changes through the services (history rows, as users make them): a new shift
+# with a break, one moved to another day or hour, given to the other agent, or deleted.
+shift_changes = st.fixed_dictionaries(
+    {
+        "change": st.sampled_from(["create", "move", "move", "reassign", "delete"]),
+        "agent": st.sampled_from(["a1", "a2"]),
+        "minute": st.integers(0, 3 * 24 * 60 - 1),
+        "hours": st.integers(1, 10),
+        "which": st.integers(0, 9),
+    }
+)
 rounds = st.lists(
-    st.tuples(st.lists(contacts, max_size=8), st.lists(events, max_size=4)), min_size=1, max_size=4
+    st.tuples(
+        st.lists(contacts, max_size=8),
+        st.lists(events, max_size=4),
+        st.lists(shift_changes, max_size=2),
+    ),
+    min_size=1,
+    max_size=4,
 )
 
 
@@ -67,31 +93,70 @@ def record(c):
     }  # fmt: skip
 
 
+def change_schedule(change):
+    agent = Agent.objects.get(login=change["agent"])
+    shifts = list(Shift.objects.filter(agent__login__in=["a1", "a2"]).order_by("pk"))
+    start = START + timedelta(minutes=change["minute"])
+    try:
+        if change["change"] == "create" or not shifts:
+            end = start + timedelta(hours=change["hours"])
+            breaks = [Span("break", start + timedelta(minutes=50), start + timedelta(minutes=65))]
+            schedules.shift_create(agent=agent, start=start, end=end,
+                                   spans=breaks if change["hours"] > 1 else [])  # fmt: skip
+            return
+        shift = shifts[change["which"] % len(shifts)]
+        if change["change"] == "move":
+            schedules.shift_move(shift=shift, start=start)
+        elif change["change"] == "reassign":
+            # As the admin can: the shift (and its activities) now another agent's.
+            shift.agent = agent
+            shift.save()
+        else:
+            schedules.shift_delete(shift=shift)
+    except ValidationError:
+        pass  # an overlap or the like: the schedule stays as it was
+
+
 @pytest.mark.django_db
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rounds=rounds)
 def test_incremental_rollups_equal_a_full_rebuild(rounds):
-    # Each example runs in its own savepoint, rolled back at the end.
-    with transaction.atomic():
-        _incremental_equals_rebuild(rounds)
+    # Each example runs in its own savepoint, rolled back at the end. The center's clock
+    # (the rollup's present, every stamp) moves five minutes a round, after the data's
+    # days: each run sees its own round's changes only, not the last 60 seconds' again.
+    clock = [START + timedelta(days=5)]
+    with transaction.atomic(), mock.patch.object(timezone, "now", lambda: clock[0]):
+        _incremental_equals_rebuild(rounds, clock)
         transaction.set_rollback(True)
 
 
-def _incremental_equals_rebuild(rounds):
+def _incremental_equals_rebuild(rounds, clock):
     team = TeamFactory(name="T")
-    for login in ("a1", "a2"):
+    for login in ("a1", "a2", "a3"):
         AgentFactory(login=login, team=team)
-    for new_contacts, new_events in rounds:
+    for login, hour in (("a1", 8), ("a2", 30), ("a3", 8)):
+        schedules.shift_create(agent=Agent.objects.get(login=login), start=START + timedelta(hours=hour),
+                               end=START + timedelta(hours=hour + 8))  # fmt: skip
+    # a3 changes nothing after the first run: the other agents' re-rolls keep its rows.
+    ingest.ingest_agent_events(
+        [{"agent": "a3", "state": state, "at": (START + timedelta(hours=hour)).isoformat()}
+         for hour, state in ((8, "available"), (12, "break"), (13, "available"), (17, "offline"))]
+    )  # fmt: skip
+    for new_contacts, new_events, changes in rounds:
+        clock[0] += timedelta(minutes=5)
         ingest.ingest_contacts([record(c) for c in new_contacts], default_source="p")
         ingest.ingest_agent_events(
             [{"agent": e["agent"], "state": e["state"],
               "at": (START + timedelta(minutes=e["minute"])).isoformat()} for e in new_events]
         )  # fmt: skip
+        for change in changes:
+            change_schedule(change)
+        clock[0] += timedelta(minutes=5)
         rollup.roll_up_changes()
     incremental = snapshot()
     for model in TABLES:
         model.objects.all().delete()
-    rollup.roll_up_days(START.date() + timedelta(days=n) for n in range(4))
+    rollup.roll_up_days(DAYS)
     assert snapshot() == incremental
 
 

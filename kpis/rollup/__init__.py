@@ -12,7 +12,8 @@ moved to another queue) disappears instead of lingering.
   kpis.definitions, contact aggregates from interactions.outcomes, quality ones from the
   contacts' evaluations), and the live read composed from the same aggregates;
 - states: the agent-state and schedule statement (state components from STATE_COLUMNS);
-- changes: which days changed, per source, since each source's fill state;
+- changes: which days changed, per source, since each source's fill state (and, for
+  agent states and schedules, which agents on them);
 - run: roll_up_days (whole days) and roll_up_changes (the minute's beat task).
 """
 

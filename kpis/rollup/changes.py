@@ -12,6 +12,10 @@ up, on the column that source stamps when a row is stored or changed:
   days quality.signals.evaluation_changed marked (MarkedDay: a deleted evaluation too),
   each re-rolling the evaluated contact's day.
 
+Agent states and schedules name the agents too: a run re-rolls only the state intervals
+of the (agent, day) pairs they changed (changed_agents), plus every agent's from the last
+run's cut at the present to this one's; contacts and evaluations re-roll their days.
+
 A run reads each source's rows stamped after that source's own fill state and records
 each fill state it rolled. The days, the deletes, the inserts and the new fill states are
 one transaction (kpis.rollup.run), so a run that fails leaves every fill state where it
@@ -92,22 +96,43 @@ def previous_contact_days(changed) -> set[date]:
     return days - {None}
 
 
-def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
-    """Local days whose agent-state seconds may have changed between two watermarks."""
+def agent_days_of(rows, *moments) -> set[tuple[int, date]]:
+    """The (agent id, local day) pairs of moments of the given rows (fields or
+    expressions, on rows with an agent_id), computed in the database."""
+    pairs = set()
+    for moment in moments:
+        pairs |= set(
+            rows.annotate(day=TruncDate(moment, tzinfo=local_zone()))
+            .values_list("agent_id", "day")
+            .order_by()
+            .distinct()
+        )
+    return pairs
+
+
+def state_changed_agent_days(since: datetime | None, until: datetime) -> set[tuple[int, date]]:
+    """(agent, local day) pairs whose agent-state seconds may have changed between two
+    watermarks."""
     states = AgentStateEvent.objects.filter(received_at__lte=until)
     if since is not None:
         states = states.filter(received_at__gt=since)
-    # An event changes the agent's seconds from its own moment until up to the cap later
+    # An event changes its agent's seconds from its own moment until up to the cap later
     # (it ends the previous state and starts its own): its day and the day the cap reaches.
-    return days_of(states, F("at")) | days_of(states, F("at") + state_cap())
+    return agent_days_of(states, F("at"), F("at") + state_cap())
 
 
-def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
-    """Local days whose scheduled seconds may have changed between two watermarks.
+def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
+    """Local days whose agent-state seconds may have changed between two watermarks."""
+    return {day for _, day in state_changed_agent_days(since, until)}
 
-    Every change to a shift or an activity (deletions too) leaves a history row; the days
-    of every version of the shifts touched, old and new, are re-rolled, so a shift moved
-    to another day clears the day it left.
+
+def schedule_changed_agent_days(since: datetime | None, until: datetime) -> set[tuple[int, date]]:
+    """(agent, local day) pairs whose scheduled seconds may have changed between two
+    watermarks.
+
+    Every change to a shift or an activity (deletions too) leaves a history row; the
+    agents and days of every version of the shifts touched, old and new, are re-rolled,
+    so a shift moved to another day (or agent) clears the day (and agent) it left.
     """
     window = {"history_date__lte": until}
     if since is not None:
@@ -116,12 +141,18 @@ def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     changed_shifts = Shift.history.filter(**window).values("id")
     changed_activities = ShiftActivity.history.filter(**window).values("shift_id")
     touched = Q(id__in=changed_shifts) | Q(id__in=changed_activities)
-    # Activities lie inside their shift, so the spans of the shift's versions cover theirs.
+    # Activities lie inside their shift (scheduling.services), so the spans of the shift's
+    # versions cover theirs; a shift lasts at most a day (MAX_SHIFT): its two ends' days.
     spans = (
         Shift.history.filter(touched),
         Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
-    return {day for rows in spans for moment in ("start", "end") for day in days_of(rows, moment)}
+    return {pair for rows in spans for pair in agent_days_of(rows, F("start"), F("end"))}
+
+
+def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
+    """Local days whose scheduled seconds may have changed between two watermarks."""
+    return {day for _, day in schedule_changed_agent_days(since, until)}
 
 
 def evaluation_changed_days(since: datetime | None, until: datetime) -> set[date]:
@@ -173,6 +204,10 @@ class Source:
     changed: Callable[[datetime | None, datetime], set[date]]
     # Its rows are cut at the run's present, so the days time moved through change too.
     cut_at_present: bool = False
+    # For the sources only the state intervals read (agent states, schedules): the
+    # (agent, day) pairs changed between two watermarks. A run re-rolls the state
+    # intervals of those agents on those days only, and those days' agent rows.
+    changed_agents: Callable[[datetime | None, datetime], set[tuple[int, date]]] | None = None
 
     def changed_days(self, since: datetime | None, until: datetime) -> set[date]:
         days = self.changed(since, until)
@@ -180,8 +215,12 @@ class Source:
 
 
 CONTACTS = Source("contacts", "contacts_rolled_to", contact_changed_days)
-AGENT_STATES = Source("agent_states", "states_rolled_to", state_changed_days, cut_at_present=True)
-SCHEDULES = Source("schedules", "schedules_rolled_to", schedule_changed_days, cut_at_present=True)
+AGENT_STATES = Source(
+    "agent_states", "states_rolled_to", state_changed_days, True, state_changed_agent_days
+)
+SCHEDULES = Source(
+    "schedules", "schedules_rolled_to", schedule_changed_days, True, schedule_changed_agent_days
+)
 EVALUATIONS = Source("evaluations", "evaluations_rolled_to", evaluation_changed_days)
 SOURCES = (CONTACTS, AGENT_STATES, SCHEDULES, EVALUATIONS)
 

@@ -29,22 +29,6 @@ class Dialect:
             return f"to_timestamp({expression})"
         return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {expression}, 'unixepoch')"
 
-    def buckets_of(self, begin: str, end: str) -> str:
-        """FROM-clause items giving `b`, each 15-minute bucket that [begin, end) touches.
-
-        PostgreSQL generates exactly those buckets per row; SQLite joins the rolled range's
-        bucket list (a recursive CTE named buckets), which is fine one day at a time.
-        """
-        if self.postgres:
-            return (
-                f"LATERAL generate_series(floor({begin} / 900) * 900, "
-                f"ceil({end} / 900) * 900 - 900, 900) AS buckets(b)"
-            )
-        return "buckets"
-
-    def bucket_condition(self, begin: str, end: str) -> str:
-        return "TRUE" if self.postgres else f"b < {end} AND b + 900 > {begin}"
-
     def least(self, *values: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
 

@@ -2,7 +2,9 @@
 source's fill state (roll_up_changes, the minute's beat task)."""
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -10,7 +12,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from core.localtime import local_days
+from core.localtime import local_days, local_today
 from core.localtime import zone as local_zone
 from kpis.models import (
     AgentDay,
@@ -22,8 +24,14 @@ from kpis.models import (
 )
 from kpis.rollup.changes import SOURCES, Source
 from kpis.rollup.dialect import Dialect
-from kpis.rollup.statements import contact_interval_statement, day_statements
-from kpis.rollup.states import state_cap, state_interval_statement
+from kpis.rollup.statements import (
+    RUN_SETTINGS,
+    agent_day_statement,
+    contact_interval_statement,
+    day_statements,
+    set_local,
+)
+from kpis.rollup.states import agent_ids, state_cap, state_interval_statement
 
 # How far each incremental rollup looks back before a fill state (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
@@ -82,35 +90,57 @@ def sqlite_offsets(start: datetime, end: datetime) -> dict:
     }
 
 
+def _day_params(first: date, last: date, now: datetime) -> dict:
+    """The parameters of the statements of the local days first..last."""
+    start, end = local_days(first, (last - first).days + 1)
+    params = _state_params(start, end, now) | {
+        "day": connection.ops.adapt_datefield_value(first),
+        "zone": settings.TIME_ZONE,
+    }
+    if connection.vendor != "postgresql":
+        params |= sqlite_offsets(start, end)
+    return params
+
+
+def _state_params(start: datetime, end: datetime, now: datetime, agents=None) -> dict:
+    """The parameters of the state statement over [start, end) (of these agents only,
+    if given), cut at `now`."""
+    cap = state_cap()
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "start": adapt(start),
+        "end": adapt(end),
+        "since": adapt(start - cap),
+        "first": start.timestamp(),
+        "last": min(end, now).timestamp(),
+        "cap": cap.total_seconds(),
+    }
+    if agents is not None:
+        params["agents"] = agent_ids(agents)
+    return params
+
+
+def _longest_run(dialect: Dialect) -> int:
+    return DAYS_PER_RUN if dialect.postgres else 1
+
+
 def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     """Recompute the rollups of these local days; returns how many days were rolled.
 
     Each run of consecutive days is one transaction of one statement per table (one day
     at a time on SQLite). Agent states and scheduled activities are cut at `now` (the
     present by default): a day that has just begun holds only the seconds that happened,
-    and the next run (roll_up_changes re-rolls the current day every time) adds the rest.
+    and the next run (roll_up_changes re-rolls the time passed since the last) adds the
+    rest.
     """
     dialect = Dialect(connection.vendor)
     later_statements = (state_interval_statement(dialect), *day_statements(dialect))
     now = now or timezone.now()
-    cap = state_cap()
-    adapt = connection.ops.adapt_datetimefield_value
     rolled = 0
     RollupState.objects.get_or_create(pk=1)
-    for first, last in _runs(days, DAYS_PER_RUN if dialect.postgres else 1):
+    for first, last in _runs(days, _longest_run(dialect)):
+        params = _day_params(first, last, now)
         start, end = local_days(first, (last - first).days + 1)
-        params = {
-            "start": adapt(start),
-            "end": adapt(end),
-            "day": connection.ops.adapt_datefield_value(first),
-            "zone": settings.TIME_ZONE,
-            "since": adapt(start - cap),
-            "first": start.timestamp(),
-            "last": min(end, now).timestamp(),
-            "cap": cap.total_seconds(),
-        }
-        if not dialect.postgres:
-            params |= sqlite_offsets(start, end)
         with transaction.atomic():
             # One rollup at a time: two deleting and re-inserting the same days side by side
             # would each keep their rows. (SQLite transactions are serial anyway.)
@@ -123,6 +153,8 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
             AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
             ContactHour.objects.filter(day__gte=first, day__lte=last).delete()
             with connection.cursor() as cursor:
+                if dialect.postgres:
+                    set_local(cursor, RUN_SETTINGS)
                 cursor.execute(*contact_interval_statement(start, end))
                 for statement in later_statements:
                     cursor.execute(statement, params)
@@ -130,20 +162,54 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     return rolled
 
 
+@dataclass
+class Changes:
+    """What an incremental run re-rolls."""
+
+    # Whole local days (their contacts or evaluations changed): every table but the
+    # state intervals, which read neither.
+    days: set[date] = field(default_factory=set)
+    # Local day -> the agents whose states or schedules changed on it: their state
+    # intervals of the day, and the day's agent rows.
+    agent_days: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # The earliest present a previous run cut states and schedules at: every agent's
+    # state intervals from then to this run's present, and their days' agent rows.
+    elapsed_from: datetime | None = None
+
+    def elapsed(self, until: datetime) -> tuple[datetime, datetime] | None:
+        """The UTC range time moved through since the cut, from its 15-minute interval."""
+        if self.elapsed_from is None:
+            return None
+        epoch = self.elapsed_from.timestamp()
+        start = datetime.fromtimestamp(epoch - epoch % QUARTER.total_seconds(), UTC)
+        return (start, until) if start < until else None
+
+    def all_days(self, until: datetime) -> set[date]:
+        days = self.days | set(self.agent_days)
+        elapsed = self.elapsed(until)
+        if elapsed is not None:
+            first, last = local_today(elapsed[0]), local_today(elapsed[1])
+            days |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
+        return days
+
+
 def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
-    """Re-roll the days these sources changed since their fill states; returns the number
-    of days rolled.
+    """Re-roll what these sources changed since their fill states; returns the number
+    of days touched.
 
     Each source looks at its rows stamped after its own fill state (a little before it:
     a transaction that stamped its rows just before the last run but committed just after
     it is caught by this run), and its fill state moves to this run's present when the
-    days are rolled, in the same transaction. The RollupState row is locked (SKIP LOCKED
-    where the database has it), so a second run started meanwhile returns at once
-    instead of doing the same work.
+    changes are rolled, in the same transaction. Contacts and evaluations re-roll their
+    days whole (but the state intervals); agent states and schedules only the state
+    intervals of the agents and days they changed, and the time passed since the last
+    run's cut; the changed days' day tables follow from the intervals. The RollupState
+    row is locked (SKIP LOCKED where the database has it), so a second run started
+    meanwhile returns at once instead of doing the same work.
     """
     sources = tuple(sources)
     RollupState.objects.get_or_create(pk=1)
-    days = set()
+    changes, doing = Changes(), "finding the changed days"
     try:
         with transaction.atomic():
             rows = RollupState.objects.filter(pk=1)
@@ -154,33 +220,88 @@ def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
                 return 0
             if connection.vendor == "postgresql":
                 # A runaway statement is cancelled (and the transaction with it): the run
-                # has a time limit, as the task has (CELERY time limits in settings).
+                # has a time limit, as the task has (CELERY time limits in settings). Its
+                # statements are small: compiling them (JIT) took longer than running them.
+                timeout = f"{max(int(statement_timeout() * 1000), 1)}ms"
                 with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true)",
-                        [f"{max(int(statement_timeout() * 1000), 1)}ms"],
-                    )
+                    set_local(cursor, {**RUN_SETTINGS, "statement_timeout": timeout})
             until = timezone.now()
             for source in sources:
                 rolled_to = getattr(state, source.fill_state)
                 since = rolled_to and rolled_to - LATE_COMMIT_MARGIN
-                days |= source.changed_days(since, until)
-            rolled = roll_up_days(days, now=until)
+                if source.changed_agents is None:
+                    changes.days |= source.changed(since, until)
+                else:
+                    for agent, day in source.changed_agents(since, until):
+                        changes.agent_days[day].add(agent)
+                if source.cut_at_present and rolled_to is not None:
+                    changes.elapsed_from = min(changes.elapsed_from or rolled_to, rolled_to)
+            doing = "rolling days"
+            rolled = _roll_up(changes, until)
             for source in sources:
                 setattr(state, source.fill_state, until)
             state.save(update_fields=[*(source.fill_state for source in sources), "updated_at"])
     except (SoftTimeLimitExceeded, OperationalError) as error:
         if _timed_out(error):
-            rolling = ", ".join(day.isoformat() for day in sorted(days)) or "none yet"
+            days = ", ".join(day.isoformat() for day in sorted(changes.all_days(timezone.now())))
             logger.error(
                 "KPI rollup stopped by its time limit (%s) while %s; nothing was "
                 "committed, the fill states stay and the next run retries. Days: %s",
                 "statement_timeout" if isinstance(error, OperationalError) else "soft time limit",
-                "rolling days" if days else "finding the changed days",
-                rolling,
+                doing,
+                days or "none yet",
             )
         raise
     return rolled
+
+
+def _roll_up(changes: Changes, now: datetime) -> int:
+    """Roll these changes up (inside the caller's transaction, holding the lock): the
+    state intervals of the changed agents and days and of the time passed, the contact
+    intervals of the changed days, then the day tables of every day touched (whole for
+    the contact days, the agent rows for the others). Returns the number of days
+    touched."""
+    dialect = Dialect(connection.vendor)
+    longest = _longest_run(dialect)
+    with connection.cursor() as cursor:
+        for first, last in _runs(changes.agent_days, longest):
+            start, end = local_days(first, (last - first).days + 1)
+            agents = set().union(
+                *(
+                    changes.agent_days.get(first + timedelta(days=n), ())
+                    for n in range((last - first).days + 1)
+                )
+            )
+            _roll_states(cursor, dialect, start, end, now, agents)
+        elapsed = changes.elapsed(now)
+        if elapsed is not None:
+            _roll_states(cursor, dialect, *elapsed, now)
+        for first, last in _runs(changes.days, longest):
+            start, end = local_days(first, (last - first).days + 1)
+            ContactInterval.objects.filter(
+                interval_start__gte=start, interval_start__lt=end
+            ).delete()
+            cursor.execute(*contact_interval_statement(start, end))
+            ContactDay.objects.filter(day__gte=first, day__lte=last).delete()
+            AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
+            ContactHour.objects.filter(day__gte=first, day__lte=last).delete()
+            for statement in day_statements(dialect):
+                cursor.execute(statement, _day_params(first, last, now))
+        days = changes.all_days(now)
+        for first, last in _runs(days - changes.days, longest):
+            AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
+            cursor.execute(agent_day_statement(dialect), _day_params(first, last, now))
+    return len(days)
+
+
+def _roll_states(cursor, dialect, start, end, now, agents=None) -> None:
+    """Re-roll the state intervals in [start, end) (of these agents only, if given)."""
+    rows = StateInterval.objects.filter(interval_start__gte=start, interval_start__lt=end)
+    if agents is not None:
+        rows = rows.filter(agent_id__in=agents)
+    rows.delete()
+    statement = state_interval_statement(dialect, agents=agents is not None)
+    cursor.execute(statement, _state_params(start, end, now, agents))
 
 
 def record_fill_states(until: datetime, sources: Iterable[Source] = SOURCES) -> None:
