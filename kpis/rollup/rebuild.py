@@ -24,7 +24,6 @@ transaction too.
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -38,9 +37,9 @@ from kpis.models import (
     StateInterval,
 )
 from kpis.rollup.dialect import Dialect
-from kpis.rollup.run import roll_up_days
+from kpis.rollup.run import _day_params, roll_up_days
 from kpis.rollup.statements import contact_interval_statement, day_statements, set_local
-from kpis.rollup.states import state_cap, state_interval_statement
+from kpis.rollup.states import state_interval_statement
 
 TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
 # Where the new tables are built (dropped again before the transaction ends).
@@ -93,19 +92,8 @@ def _rebuild_day_by_day(first, last, now, done):
 def _rebuild_postgres(first, last, now, done):
     dialect = Dialect(connection.vendor)
     start, end = local_days(first, (last - first).days + 1)
-    cap = state_cap()
-    adapt = connection.ops.adapt_datetimefield_value
     # The parameters roll_up_days gives a run of days, for the whole range.
-    params = {
-        "start": adapt(start),
-        "end": adapt(end),
-        "day": connection.ops.adapt_datefield_value(first),
-        "zone": settings.TIME_ZONE,
-        "since": adapt(start - cap),
-        "first": start.timestamp(),
-        "last": min(end, now).timestamp(),
-        "cap": cap.total_seconds(),
-    }
+    params = _day_params(first, last, now)
     names = [model._meta.db_table for model in TABLES]
     with transaction.atomic(), connection.cursor() as cursor:
         list(RollupState.objects.select_for_update().filter(pk=1))
