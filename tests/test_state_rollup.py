@@ -97,28 +97,19 @@ def state_rows():
     return list(StateInterval.objects.values_list("pk", "agent_id", "interval_start"))
 
 
-def test_a_moved_shift_re_rolls_only_its_agents_old_and_new_days(three_days):
+def test_a_moved_shift_re_rolls_only_its_agent_from_where_it_was_to_where_it_is(three_days):
     a1, a2 = three_days
     before = state_rows()
     shift = Shift.objects.get(agent=a1, start=at(0, 8))
-    schedules.shift_move(shift=shift, start=at(3, 8))
+    schedules.shift_move(shift=shift, start=at(1, 17))  # to 17:00-01:00 the next day
     rollup.roll_up_changes()
-
-    def elsewhere(agent_id, start):
-        return agent_id == a2.pk or at(1, 0) <= start < at(3, 0)
-
-    assert untouched(before, elsewhere)
-    # The day it left re-rolled: a1's schedule there is gone, a2's stays.
+    assert untouched(before, lambda agent_id, start: agent_id == a2.pk or start >= at(2, 1))
     scheduled = dict(
-        StateInterval.objects.filter(interval_start__lt=at(1, 0))
-        .values_list("agent_id")
-        .annotate(Sum("scheduled_seconds"))
+        AgentDay.objects.filter(agent=a1).values_list("day").annotate(Sum("scheduled_seconds"))
     )
-    assert scheduled == {a1.pk: 0, a2.pk: 8 * 3600}
-    assert (
-        AgentDay.objects.get(agent=a1, day=START.date() + timedelta(days=3)).scheduled_seconds
-        == 8 * 3600
-    )
+    days = [START.date() + timedelta(days=n) for n in range(3)]
+    assert [scheduled[day] for day in days] == [0, 15 * 3600, 9 * 3600]
+    assert AgentDay.objects.get(agent=a2, day=days[0]).scheduled_seconds == 8 * 3600
     assert equals_a_rebuild()
 
 

@@ -12,9 +12,10 @@ up, on the column that source stamps when a row is stored or changed:
   days quality.signals.evaluation_changed marked (MarkedDay: a deleted evaluation too),
   each re-rolling the evaluated contact's day.
 
-Agent states and schedules name the agents too: a run re-rolls only the state intervals
-of the (agent, day) pairs they changed (changed_agents), plus every agent's from the last
-run's cut at the present to this one's; contacts and evaluations re-roll their days.
+Agent states and schedules name the agents and the time too: a run re-rolls only the
+state intervals of each agent's span they changed (changed_spans), plus every agent's
+from the last run's cut at the present to this one's; contacts and evaluations re-roll
+their days.
 
 A run reads each source's rows stamped after that source's own fill state and records
 each fill state it rolled. The days, the deletes, the inserts and the new fill states are
@@ -26,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 
 from agents.models import AgentStateEvent
@@ -39,6 +40,9 @@ from kpis.models import MarkedDay
 from kpis.rollup.states import state_cap
 from quality.models import Evaluation
 from scheduling.models import Shift, ShiftActivity
+
+# An agent and a span of its time: (agent id, start, end).
+Span = tuple[int, datetime, datetime]
 
 
 def days_of(rows, moment="arrived_at") -> set[date]:
@@ -96,43 +100,38 @@ def previous_contact_days(changed) -> set[date]:
     return days - {None}
 
 
-def agent_days_of(rows, *moments) -> set[tuple[int, date]]:
-    """The (agent id, local day) pairs of moments of the given rows (fields or
-    expressions, on rows with an agent_id), computed in the database."""
-    pairs = set()
-    for moment in moments:
-        pairs |= set(
-            rows.annotate(day=TruncDate(moment, tzinfo=local_zone()))
-            .values_list("agent_id", "day")
-            .order_by()
-            .distinct()
-        )
-    return pairs
-
-
-def state_changed_agent_days(since: datetime | None, until: datetime) -> set[tuple[int, date]]:
-    """(agent, local day) pairs whose agent-state seconds may have changed between two
-    watermarks."""
+def state_changed_spans(since: datetime | None, until: datetime) -> list[Span]:
+    """Per agent, the span whose agent-state seconds may have changed between two
+    watermarks: from its earliest changed event to the latest end of a changed event's
+    state. An event changes its agent's seconds only from its own moment until its state
+    ends (at the agent's next event, at most the cap later): before it nothing moves, and
+    the state it cuts short (the previous one) would have ended no later."""
     states = AgentStateEvent.objects.filter(received_at__lte=until)
     if since is not None:
         states = states.filter(received_at__gt=since)
-    # An event changes its agent's seconds from its own moment until up to the cap later
-    # (it ends the previous state and starts its own): its day and the day the cap reaches.
-    return agent_days_of(states, F("at"), F("at") + state_cap())
+    following = AgentStateEvent.objects.filter(agent=OuterRef("agent"), at__gt=OuterRef("at"))
+    capped = F("at") + state_cap()
+    ends = Least(Coalesce(Subquery(following.order_by("at").values("at")[:1]), capped), capped)
+    return list(
+        states.order_by()
+        .values("agent_id")
+        .annotate(start=Min("at"), end=Max(ends))
+        .values_list("agent_id", "start", "end")
+    )
 
 
 def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
     """Local days whose agent-state seconds may have changed between two watermarks."""
-    return {day for _, day in state_changed_agent_days(since, until)}
+    return days_of_spans(state_changed_spans(since, until))
 
 
-def schedule_changed_agent_days(since: datetime | None, until: datetime) -> set[tuple[int, date]]:
-    """(agent, local day) pairs whose scheduled seconds may have changed between two
-    watermarks.
+def schedule_changed_spans(since: datetime | None, until: datetime) -> list[Span]:
+    """Per agent, the span whose scheduled seconds may have changed between two
+    watermarks: the shifts touched, every version of them, old and new.
 
-    Every change to a shift or an activity (deletions too) leaves a history row; the
-    agents and days of every version of the shifts touched, old and new, are re-rolled,
-    so a shift moved to another day (or agent) clears the day (and agent) it left.
+    Every change to a shift or an activity (deletions too) leaves a history row; a shift
+    moved elsewhere (or given to another agent) clears where it was. Activities lie
+    inside their shift (scheduling.services), so the shift's versions cover theirs.
     """
     window = {"history_date__lte": until}
     if since is not None:
@@ -141,18 +140,32 @@ def schedule_changed_agent_days(since: datetime | None, until: datetime) -> set[
     changed_shifts = Shift.history.filter(**window).values("id")
     changed_activities = ShiftActivity.history.filter(**window).values("shift_id")
     touched = Q(id__in=changed_shifts) | Q(id__in=changed_activities)
-    # Activities lie inside their shift (scheduling.services), so the spans of the shift's
-    # versions cover theirs; a shift lasts at most a day (MAX_SHIFT): its two ends' days.
-    spans = (
+    versions = (
         Shift.history.filter(touched),
         Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
-    return {pair for rows in spans for pair in agent_days_of(rows, F("start"), F("end"))}
+    return [
+        span
+        for rows in versions
+        for span in rows.order_by()
+        .values("agent_id")
+        .annotate(start=Min("start"), end=Max("end"))
+        .values_list("agent_id", "start", "end")
+    ]
 
 
 def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:
     """Local days whose scheduled seconds may have changed between two watermarks."""
-    return {day for _, day in schedule_changed_agent_days(since, until)}
+    return days_of_spans(schedule_changed_spans(since, until))
+
+
+def days_of_spans(spans) -> set[date]:
+    """The local days the spans (agent, start, end) reach into."""
+    days = set()
+    for _, start, end in spans:
+        first, last = local_today(start), local_today(end - timedelta(microseconds=1))
+        days |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
+    return days
 
 
 def evaluation_changed_days(since: datetime | None, until: datetime) -> set[date]:
@@ -204,10 +217,10 @@ class Source:
     changed: Callable[[datetime | None, datetime], set[date]]
     # Its rows are cut at the run's present, so the days time moved through change too.
     cut_at_present: bool = False
-    # For the sources only the state intervals read (agent states, schedules): the
-    # (agent, day) pairs changed between two watermarks. A run re-rolls the state
-    # intervals of those agents on those days only, and those days' agent rows.
-    changed_agents: Callable[[datetime | None, datetime], set[tuple[int, date]]] | None = None
+    # For the sources only the state intervals read (agent states, schedules): per agent,
+    # the span changed between two watermarks (agent id, start, end). A run re-rolls the
+    # state intervals of those agents over those spans only, and their days' agent rows.
+    changed_spans: Callable[[datetime | None, datetime], list[Span]] | None = None
 
     def changed_days(self, since: datetime | None, until: datetime) -> set[date]:
         days = self.changed(since, until)
@@ -216,10 +229,10 @@ class Source:
 
 CONTACTS = Source("contacts", "contacts_rolled_to", contact_changed_days)
 AGENT_STATES = Source(
-    "agent_states", "states_rolled_to", state_changed_days, True, state_changed_agent_days
+    "agent_states", "states_rolled_to", state_changed_days, True, state_changed_spans
 )
 SCHEDULES = Source(
-    "schedules", "schedules_rolled_to", schedule_changed_days, True, schedule_changed_agent_days
+    "schedules", "schedules_rolled_to", schedule_changed_days, True, schedule_changed_spans
 )
 EVALUATIONS = Source("evaluations", "evaluations_rolled_to", evaluation_changed_days)
 SOURCES = (CONTACTS, AGENT_STATES, SCHEDULES, EVALUATIONS)

@@ -2,7 +2,6 @@
 source's fill state (roll_up_changes, the minute's beat task)."""
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -10,9 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from core.localtime import local_days, local_today
+from core.localtime import local_days
 from core.localtime import zone as local_zone
 from kpis.models import (
     AgentDay,
@@ -22,7 +22,7 @@ from kpis.models import (
     RollupState,
     StateInterval,
 )
-from kpis.rollup.changes import SOURCES, Source
+from kpis.rollup.changes import SOURCES, Source, days_of_spans
 from kpis.rollup.dialect import Dialect
 from kpis.rollup.statements import (
     RUN_SETTINGS,
@@ -31,7 +31,7 @@ from kpis.rollup.statements import (
     day_statements,
     set_local,
 )
-from kpis.rollup.states import agent_ids, state_cap, state_interval_statement
+from kpis.rollup.states import span_params, state_interval_statement, state_params
 
 # How far each incremental rollup looks back before a fill state (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
@@ -93,30 +93,12 @@ def sqlite_offsets(start: datetime, end: datetime) -> dict:
 def _day_params(first: date, last: date, now: datetime) -> dict:
     """The parameters of the statements of the local days first..last."""
     start, end = local_days(first, (last - first).days + 1)
-    params = _state_params(start, end, now) | {
+    params = state_params(start, end, now) | {
         "day": connection.ops.adapt_datefield_value(first),
         "zone": settings.TIME_ZONE,
     }
     if connection.vendor != "postgresql":
         params |= sqlite_offsets(start, end)
-    return params
-
-
-def _state_params(start: datetime, end: datetime, now: datetime, agents=None) -> dict:
-    """The parameters of the state statement over [start, end) (of these agents only,
-    if given), cut at `now`."""
-    cap = state_cap()
-    adapt = connection.ops.adapt_datetimefield_value
-    params = {
-        "start": adapt(start),
-        "end": adapt(end),
-        "since": adapt(start - cap),
-        "first": start.timestamp(),
-        "last": min(end, now).timestamp(),
-        "cap": cap.total_seconds(),
-    }
-    if agents is not None:
-        params["agents"] = agent_ids(agents)
     return params
 
 
@@ -162,6 +144,14 @@ def roll_up_days(days: Iterable[date], *, now: datetime | None = None) -> int:
     return rolled
 
 
+def _quarter(moment: datetime, up: bool = False) -> datetime:
+    """The 15-minute boundary at or before `moment` (or at or after it, `up`)."""
+    step = QUARTER.total_seconds()
+    epoch = moment.timestamp()
+    bound = epoch - epoch % step
+    return datetime.fromtimestamp(bound + step if up and bound < epoch else bound, UTC)
+
+
 @dataclass
 class Changes:
     """What an incremental run re-rolls."""
@@ -169,28 +159,29 @@ class Changes:
     # Whole local days (their contacts or evaluations changed): every table but the
     # state intervals, which read neither.
     days: set[date] = field(default_factory=set)
-    # Local day -> the agents whose states or schedules changed on it: their state
-    # intervals of the day, and the day's agent rows.
-    agent_days: dict[date, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Agent id -> the span of its time whose states or schedules changed, from and to a
+    # 15-minute boundary: its state intervals there, and those days' agent rows.
+    spans: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
     # The earliest present a previous run cut states and schedules at: every agent's
     # state intervals from then to this run's present, and their days' agent rows.
     elapsed_from: datetime | None = None
 
+    def add_span(self, agent: int, start: datetime, end: datetime) -> None:
+        start, end = _quarter(start), _quarter(end, up=True)
+        if agent in self.spans:
+            start, end = min(start, self.spans[agent][0]), max(end, self.spans[agent][1])
+        self.spans[agent] = (start, end)
+
     def elapsed(self, until: datetime) -> tuple[datetime, datetime] | None:
         """The UTC range time moved through since the cut, from its 15-minute interval."""
-        if self.elapsed_from is None:
+        if self.elapsed_from is None or _quarter(self.elapsed_from) >= until:
             return None
-        epoch = self.elapsed_from.timestamp()
-        start = datetime.fromtimestamp(epoch - epoch % QUARTER.total_seconds(), UTC)
-        return (start, until) if start < until else None
+        return _quarter(self.elapsed_from), until
 
     def all_days(self, until: datetime) -> set[date]:
-        days = self.days | set(self.agent_days)
         elapsed = self.elapsed(until)
-        if elapsed is not None:
-            first, last = local_today(elapsed[0]), local_today(elapsed[1])
-            days |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
-        return days
+        spans = [(None, *span) for span in self.spans.values()]
+        return self.days | days_of_spans(spans + ([(None, *elapsed)] if elapsed else []))
 
 
 def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
@@ -229,11 +220,11 @@ def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
             for source in sources:
                 rolled_to = getattr(state, source.fill_state)
                 since = rolled_to and rolled_to - LATE_COMMIT_MARGIN
-                if source.changed_agents is None:
+                if source.changed_spans is None:
                     changes.days |= source.changed(since, until)
                 else:
-                    for agent, day in source.changed_agents(since, until):
-                        changes.agent_days[day].add(agent)
+                    for agent, start, end in source.changed_spans(since, until):
+                        changes.add_span(agent, start, end)
                 if source.cut_at_present and rolled_to is not None:
                     changes.elapsed_from = min(changes.elapsed_from or rolled_to, rolled_to)
             doing = "rolling days"
@@ -257,25 +248,25 @@ def roll_up_changes(sources: Iterable[Source] = SOURCES) -> int:
 
 def _roll_up(changes: Changes, now: datetime) -> int:
     """Roll these changes up (inside the caller's transaction, holding the lock): the
-    state intervals of the changed agents and days and of the time passed, the contact
+    state intervals of the changed agents' spans and of the time passed, the contact
     intervals of the changed days, then the day tables of every day touched (whole for
     the contact days, the agent rows for the others). Returns the number of days
     touched."""
     dialect = Dialect(connection.vendor)
     longest = _longest_run(dialect)
     with connection.cursor() as cursor:
-        for first, last in _runs(changes.agent_days, longest):
-            start, end = local_days(first, (last - first).days + 1)
-            agents = set().union(
-                *(
-                    changes.agent_days.get(first + timedelta(days=n), ())
-                    for n in range((last - first).days + 1)
-                )
-            )
-            _roll_states(cursor, dialect, start, end, now, agents)
+        if changes.spans:
+            rows = Q()
+            for agent, (start, end) in changes.spans.items():
+                rows |= Q(agent_id=agent, interval_start__gte=start, interval_start__lt=end)
+            StateInterval.objects.filter(rows).delete()
+            statement = state_interval_statement(dialect, spans=True)
+            cursor.execute(statement, span_params(changes.spans, now))
         elapsed = changes.elapsed(now)
         if elapsed is not None:
-            _roll_states(cursor, dialect, *elapsed, now)
+            start, end = elapsed
+            StateInterval.objects.filter(interval_start__gte=start, interval_start__lt=end).delete()
+            cursor.execute(state_interval_statement(dialect), state_params(start, end, now))
         for first, last in _runs(changes.days, longest):
             start, end = local_days(first, (last - first).days + 1)
             ContactInterval.objects.filter(
@@ -292,16 +283,6 @@ def _roll_up(changes: Changes, now: datetime) -> int:
             AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
             cursor.execute(agent_day_statement(dialect), _day_params(first, last, now))
     return len(days)
-
-
-def _roll_states(cursor, dialect, start, end, now, agents=None) -> None:
-    """Re-roll the state intervals in [start, end) (of these agents only, if given)."""
-    rows = StateInterval.objects.filter(interval_start__gte=start, interval_start__lt=end)
-    if agents is not None:
-        rows = rows.filter(agent_id__in=agents)
-    rows.delete()
-    statement = state_interval_statement(dialect, agents=agents is not None)
-    cursor.execute(statement, _state_params(start, end, now, agents))
 
 
 def record_fill_states(until: datetime, sources: Iterable[Source] = SOURCES) -> None:

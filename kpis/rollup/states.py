@@ -8,7 +8,7 @@ day, or the minutes since the last run (kpis.rollup.run); PostgreSQL's is linear
 """
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -43,34 +43,57 @@ STATE_COLUMNS = {
 }
 
 
-def state_interval_statement(d: Dialect, *, agents: bool = False) -> str:
+def state_interval_statement(d: Dialect, *, spans: bool = False) -> str:
     """Agent-state and schedule seconds per (15-minute interval, agent) of [start, end).
 
     A state lasts until the agent's next event, at most `state_cap()`; states and
     scheduled activities are clipped to [first, last) (epoch seconds: the range, cut at
     the present) and cut at interval boundaries; adherent time is the overlap of an
-    activity with a matching state. Parameters: start, end (the range), since (start less
-    the cap: the events that can reach into it), first, last, cap (epoch seconds) and,
-    with `agents`, agents (agent_ids(...)): only those agents are rolled.
+    activity with a matching state. Parameters: state_params(). With `spans`, only some
+    agents are rolled, each over a span of its own: span_params().
     """
     if d.postgres:
-        return _postgres_statement(agents)
-    return _sqlite_statement(d, agents)
+        return _postgres_statement(spans)
+    return _sqlite_statement(d, spans)
 
 
-def agent_ids(ids) -> list[int] | str:
-    """The `agents` parameter of state_interval_statement(agents=True): a list on
-    PostgreSQL, a JSON array on SQLite."""
-    ids = sorted(ids)
-    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+def state_params(start: datetime, end: datetime, now: datetime) -> dict:
+    """The parameters of the statement over [start, end) (15-minute boundaries), cut at
+    `now`."""
+    cap = state_cap()
+    adapt = connection.ops.adapt_datetimefield_value
+    return {
+        "start": adapt(start),
+        "end": adapt(end),
+        "since": adapt(start - cap),  # the events that can reach into the range
+        "first": start.timestamp(),
+        "last": min(end, now).timestamp(),
+        "cap": cap.total_seconds(),
+    }
+
+
+def span_params(spans: dict[int, tuple[datetime, datetime]], now: datetime) -> dict:
+    """The parameters of the statement with `spans`: agent id -> [start, end) (15-minute
+    boundaries), each cut at `now`: the range over them all, and each span's bounds (as
+    arrays on PostgreSQL, a JSON array of rows on SQLite)."""
+    ordered = sorted(spans.items())
+    params = state_params(
+        min(start for start, _ in spans.values()), max(end for _, end in spans.values()), now
+    )
+    rows = [(agent, state_params(start, end, now)) for agent, (start, end) in ordered]
+    columns = ("since", "start", "end", "first", "last")
+    if connection.vendor == "postgresql":
+        params["agents"] = [agent for agent, _ in rows]
+        params |= {f"span_{name}": [row[name] for _, row in rows] for name in columns}
+    else:
+        params["spans"] = json.dumps(
+            [[agent, *(row[name] for name in columns)] for agent, row in rows]
+        )
+    return params
 
 
 NAMES = ("staffed_seconds", *STATE_COLUMNS, "scheduled_seconds", "adherent_seconds")
 assert set(NAMES) == set(STATE_COMPONENTS)
-
-
-def _activity_end() -> str:
-    return "a." + connection.ops.quote_name("end")  # END is an SQL keyword
 
 
 def _insert(interval_start: str, to_seconds: str) -> str:
@@ -105,12 +128,54 @@ def _matches(activity: str, state: str) -> str:
     )
 
 
-def _agent_filter(d: Dialect, column: str, agents: bool) -> str:
-    if not agents:
-        return "TRUE"
+def _spans(d: Dialect) -> str:
+    """The CTE `r`: one row per span (agent_id, since, start, "end", first, last)."""
     if d.postgres:
-        return f"{column} = ANY(%(agents)s)"
-    return f"{column} IN (SELECT value FROM json_each(%(agents)s))"
+        return (
+            "r AS (SELECT * FROM unnest(%(agents)s::bigint[], %(span_since)s::timestamptz[], "
+            "%(span_start)s::timestamptz[], %(span_end)s::timestamptz[], "
+            "%(span_first)s::numeric[], %(span_last)s::numeric[]) "
+            'AS r(agent_id, since, start, "end", first, last)), '
+        )
+    return (
+        "r AS (SELECT value ->> 0 AS agent_id, value ->> 1 AS since, value ->> 2 AS start, "
+        'value ->> 3 AS "end", value ->> 4 AS first, value ->> 5 AS last '
+        "FROM json_each(%(spans)s)), "
+    )
+
+
+def _sources(d: Dialect, spans: bool, epoch) -> str:
+    """The CTEs ev (events), st (states) and act (activities), each row clipped to its
+    bounds [lo, hi): the range's, or its agent's span's. `epoch` converts a column to
+    the statement's unit."""
+    activity_end = "a." + connection.ops.quote_name("end")  # END is an SQL keyword
+    at = epoch("e.at")
+    cap = epoch("%(cap)s", column=False)
+    ends = d.least(
+        f"COALESCE(LEAD({at}) OVER (PARTITION BY e.agent_id ORDER BY e.at), {at} + {cap})",
+        f"{at} + {cap}",
+    )
+    if spans:
+        lo, hi = epoch("r.first", column=False), epoch("r.last", column=False)
+        events = 'JOIN r ON r.agent_id = e.agent_id AND e.at >= r.since AND e.at < r."end" '
+        activities = f'JOIN r ON r.agent_id = sh.agent_id AND {activity_end} > r.start AND a.start < r."end" '
+    else:
+        lo, hi = epoch("%(first)s", column=False), epoch("%(last)s", column=False)
+        events = activities = ""
+    materialized = "MATERIALIZED " if d.postgres else ""  # each is read twice
+    return (
+        f"{_spans(d) if spans else ''}"
+        f"ev AS (SELECT e.agent_id, e.team_id, e.state, {at} AS s, {ends} AS e, {lo} AS lo, "
+        f"{hi} AS hi FROM {table(AgentStateEvent)} e {events}"
+        f"WHERE e.at >= %(since)s AND e.at < %(end)s), "
+        f"st AS {materialized}(SELECT agent_id, team_id, state, {d.greatest('s', 'lo')} AS s, "
+        f"{d.least('e', 'hi')} AS e FROM ev WHERE e > lo AND s < hi AND e > s), "
+        f"act AS {materialized}(SELECT agent_id, team_id, kind, {d.greatest('s', 'lo')} AS s, "
+        f"{d.least('e', 'hi')} AS e FROM (SELECT sh.agent_id, sh.team_id, a.kind, "
+        f"{epoch('a.start')} AS s, {epoch(activity_end)} AS e, {lo} AS lo, {hi} AS hi "
+        f"FROM {table(ShiftActivity)} a JOIN {table(Shift)} sh ON sh.id = a.shift_id {activities}"
+        f"WHERE {activity_end} > %(start)s AND a.start < %(end)s) a WHERE e > lo AND s < hi)"
+    )
 
 
 # PostgreSQL counts in whole microseconds (its timestamps' resolution): exact integers
@@ -119,21 +184,18 @@ US = 1_000_000
 QUARTER = 900 * US
 
 
-def _postgres_statement(agents: bool) -> str:
+def _postgres_statement(spans: bool) -> str:
     """States and activities are cut into their 15-minute pieces first, and the overlaps
     found by joining the pieces on (agent, interval): linear in the pieces (joining whole
     activities and states on the agent alone paired every activity of a year with every
     state of its agent). The states and activities are computed once (MATERIALIZED);
     the pieces are generated where they are read, behind OFFSET 0 so that the planner
     joins pieces, not whole rows."""
-    d, activity_end = Dialect("postgresql"), _activity_end()
 
-    def us(column):
-        return f"(extract(epoch from {column}) * {US})::bigint"
-
-    first, last, cap = (f"round(%({name})s * {US})::bigint" for name in ("first", "last", "cap"))
-    at = us("e.at")
-    ends = f"LEAST(COALESCE(LEAD({at}) OVER (PARTITION BY e.agent_id ORDER BY e.at), {at} + {cap}), {at} + {cap})"
+    def microseconds(value, column=True):
+        if column:
+            return f"(extract(epoch from {value}) * {US})::bigint"
+        return f"round({value} * {US})::bigint"
 
     def pieces(name, columns, source):
         return (
@@ -143,16 +205,7 @@ def _postgres_statement(agents: bool) -> str:
         )
 
     return (
-        f"WITH ev AS (SELECT e.agent_id, e.team_id, e.state, {at} AS s, {ends} AS e "
-        f"FROM {table(AgentStateEvent)} e WHERE e.at >= %(since)s AND e.at < %(end)s "
-        f"AND {_agent_filter(d, 'e.agent_id', agents)}), "
-        f"st AS MATERIALIZED (SELECT agent_id, team_id, state, GREATEST(s, {first}) AS s, "
-        f"LEAST(e, {last}) AS e FROM ev WHERE e > {first} AND s < {last} AND e > s), "
-        f"act AS MATERIALIZED (SELECT agent_id, team_id, kind, GREATEST(s, {first}) AS s, "
-        f"LEAST(e, {last}) AS e FROM (SELECT sh.agent_id, sh.team_id, a.kind, {us('a.start')} AS s, "
-        f"{us(activity_end)} AS e FROM {table(ShiftActivity)} a JOIN {table(Shift)} sh ON sh.id = a.shift_id "
-        f"WHERE {activity_end} > %(start)s AND a.start < %(end)s AND {_agent_filter(d, 'sh.agent_id', agents)}) a "
-        f"WHERE e > {first} AND s < {last}), "
+        f"WITH {_sources(Dialect('postgresql'), spans, microseconds)}, "
         f"{pieces('stp', 'x.agent_id, x.team_id, x.state', 'st')}, "
         f"{pieces('actp', 'x.agent_id, x.team_id, x.kind', 'act')}, "
         # Summed as float8: whole microseconds, exact far beyond a day's sums (2^53).
@@ -167,14 +220,13 @@ def _postgres_statement(agents: bool) -> str:
     )
 
 
-def _sqlite_statement(d: Dialect, agents: bool) -> str:
-    """One day at a time: states and activities joined whole and cut against the day's
+def _sqlite_statement(d: Dialect, spans: bool) -> str:
+    """One day at a time: states and activities joined whole and cut against the range's
     interval list (a recursive CTE, buckets), in epoch seconds."""
-    at, activity_end = d.epoch("e.at"), _activity_end()
-    ends = d.least(
-        f"COALESCE(LEAD({at}) OVER (PARTITION BY e.agent_id ORDER BY e.at), {at} + %(cap)s)",
-        f"{at} + %(cap)s",
-    )
+
+    def seconds(value, column=True):
+        return d.epoch(value) if column else value
+
     over_end, over_start = d.least("act.e", "st.e"), d.greatest("act.s", "st.s")
 
     def cut(begin, end):
@@ -183,17 +235,7 @@ def _sqlite_statement(d: Dialect, agents: bool) -> str:
     return (
         "WITH RECURSIVE buckets(b) AS (SELECT %(first)s UNION ALL "
         "SELECT b + 900 FROM buckets WHERE b + 900 < %(last)s), "
-        f"ev AS (SELECT e.agent_id, e.team_id, e.state, {at} AS s, {ends} AS e "
-        f"FROM {table(AgentStateEvent)} e WHERE e.at >= %(since)s AND e.at < %(end)s "
-        f"AND {_agent_filter(d, 'e.agent_id', agents)}), "
-        f"st AS (SELECT agent_id, team_id, state, {d.greatest('s', '%(first)s')} AS s, "
-        f"{d.least('e', '%(last)s')} AS e FROM ev WHERE e > %(first)s AND s < %(last)s AND e > s), "
-        f"act AS (SELECT agent_id, team_id, kind, {d.greatest('s', '%(first)s')} AS s, "
-        f"{d.least('e', '%(last)s')} AS e FROM (SELECT sh.agent_id, sh.team_id, a.kind, "
-        f"{d.epoch('a.start')} AS s, {d.epoch(activity_end)} AS e "
-        f"FROM {table(ShiftActivity)} a JOIN {table(Shift)} sh ON sh.id = a.shift_id "
-        f"WHERE {activity_end} > %(start)s AND a.start < %(end)s "
-        f"AND {_agent_filter(d, 'sh.agent_id', agents)}) a WHERE e > %(first)s AND s < %(last)s), "
+        f"{_sources(d, spans, seconds)}, "
         f"parts AS ("
         f"SELECT st.agent_id, st.team_id, b, st.state, {d.least('st.e', 'b + 900')} - {d.greatest('st.s', 'b')} AS secs, "
         f"0 AS scheduled, 0 AS adherent FROM st, buckets WHERE {cut('st.s', 'st.e')} "
