@@ -103,7 +103,13 @@ def test_a_moved_shift_re_rolls_only_its_agent_from_where_it_was_to_where_it_is(
     shift = Shift.objects.get(agent=a1, start=at(0, 8))
     schedules.shift_move(shift=shift, start=at(1, 17))  # to 17:00-01:00 the next day
     rollup.roll_up_changes()
-    assert untouched(before, lambda agent_id, start: agent_id == a2.pk or start >= at(2, 1))
+    # a1's rows from where it was and to where it went only: not those between.
+    assert untouched(
+        before,
+        lambda agent_id, start: (
+            agent_id == a2.pk or at(0, 16) <= start < at(1, 17) or start >= at(2, 1)
+        ),
+    )
     scheduled = dict(
         AgentDay.objects.filter(agent=a1).values_list("day").annotate(Sum("scheduled_seconds"))
     )

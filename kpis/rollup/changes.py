@@ -126,8 +126,8 @@ def state_changed_days(since: datetime | None, until: datetime) -> set[date]:
 
 
 def schedule_changed_spans(since: datetime | None, until: datetime) -> list[Span]:
-    """Per agent, the span whose scheduled seconds may have changed between two
-    watermarks: the shifts touched, every version of them, old and new.
+    """The spans whose scheduled seconds may have changed between two watermarks: those
+    of the shifts touched, every version of them, old and new.
 
     Every change to a shift or an activity (deletions too) leaves a history row; a shift
     moved elsewhere (or given to another agent) clears where it was. Activities lie
@@ -144,14 +144,7 @@ def schedule_changed_spans(since: datetime | None, until: datetime) -> list[Span
         Shift.history.filter(touched),
         Shift.objects.filter(touched),  # shifts stored in bulk (the demo) have no history yet
     )
-    return [
-        span
-        for rows in versions
-        for span in rows.order_by()
-        .values("agent_id")
-        .annotate(start=Min("start"), end=Max("end"))
-        .values_list("agent_id", "start", "end")
-    ]
+    return [span for rows in versions for span in rows.values_list("agent_id", "start", "end")]
 
 
 def schedule_changed_days(since: datetime | None, until: datetime) -> set[date]:

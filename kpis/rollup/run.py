@@ -159,18 +159,23 @@ class Changes:
     # Whole local days (their contacts or evaluations changed): every table but the
     # state intervals, which read neither.
     days: set[date] = field(default_factory=set)
-    # Agent id -> the span of its time whose states or schedules changed, from and to a
-    # 15-minute boundary: its state intervals there, and those days' agent rows.
-    spans: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
+    # Agent id -> the spans of its time whose states or schedules changed, from and to
+    # 15-minute boundaries, apart: its state intervals there, and those days' agent rows.
+    spans: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     # The earliest present a previous run cut states and schedules at: every agent's
     # state intervals from then to this run's present, and their days' agent rows.
     elapsed_from: datetime | None = None
 
     def add_span(self, agent: int, start: datetime, end: datetime) -> None:
+        """Add a span to the agent's, merged with those it overlaps or touches."""
         start, end = _quarter(start), _quarter(end, up=True)
-        if agent in self.spans:
-            start, end = min(start, self.spans[agent][0]), max(end, self.spans[agent][1])
-        self.spans[agent] = (start, end)
+        apart = []
+        for other in self.spans.get(agent, []):
+            if other[1] < start or other[0] > end:
+                apart.append(other)
+            else:
+                start, end = min(start, other[0]), max(end, other[1])
+        self.spans[agent] = [*apart, (start, end)]
 
     def elapsed(self, until: datetime) -> tuple[datetime, datetime] | None:
         """The UTC range time moved through since the cut, from its 15-minute interval."""
@@ -180,7 +185,7 @@ class Changes:
 
     def all_days(self, until: datetime) -> set[date]:
         elapsed = self.elapsed(until)
-        spans = [(None, *span) for span in self.spans.values()]
+        spans = [(None, *span) for agent_spans in self.spans.values() for span in agent_spans]
         return self.days | days_of_spans(spans + ([(None, *elapsed)] if elapsed else []))
 
 
@@ -257,8 +262,9 @@ def _roll_up(changes: Changes, now: datetime) -> int:
     with connection.cursor() as cursor:
         if changes.spans:
             rows = Q()
-            for agent, (start, end) in changes.spans.items():
-                rows |= Q(agent_id=agent, interval_start__gte=start, interval_start__lt=end)
+            for agent, spans in changes.spans.items():
+                for start, end in spans:
+                    rows |= Q(agent_id=agent, interval_start__gte=start, interval_start__lt=end)
             StateInterval.objects.filter(rows).delete()
             statement = state_interval_statement(dialect, spans=True)
             cursor.execute(statement, span_params(changes.spans, now))

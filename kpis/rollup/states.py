@@ -72,23 +72,25 @@ def state_params(start: datetime, end: datetime, now: datetime) -> dict:
     }
 
 
-def span_params(spans: dict[int, tuple[datetime, datetime]], now: datetime) -> dict:
-    """The parameters of the statement with `spans`: agent id -> [start, end) (15-minute
-    boundaries), each cut at `now`: the range over them all, and each span's bounds (as
-    arrays on PostgreSQL, a JSON array of rows on SQLite)."""
-    ordered = sorted(spans.items())
-    params = state_params(
-        min(start for start, _ in spans.values()), max(end for _, end in spans.values()), now
-    )
-    rows = [(agent, state_params(start, end, now)) for agent, (start, end) in ordered]
+def span_params(spans: dict[int, list[tuple[datetime, datetime]]], now: datetime) -> dict:
+    """The parameters of the statement with `spans`: agent id -> its spans [start, end)
+    (15-minute boundaries, not overlapping), each cut at `now`: the range over them all,
+    and each span's bounds (arrays on PostgreSQL, a JSON array of rows on SQLite)."""
+    rows = [
+        (agent, state_params(start, end, now))
+        for agent, agent_spans in sorted(spans.items())
+        for start, end in agent_spans
+    ]
+    starts = [start for agent_spans in spans.values() for start, _ in agent_spans]
+    ends = [end for agent_spans in spans.values() for _, end in agent_spans]
+    params = state_params(min(starts), max(ends), now)
     columns = ("since", "start", "end", "first", "last")
     if connection.vendor == "postgresql":
         params["agents"] = [agent for agent, _ in rows]
         params |= {f"span_{name}": [row[name] for _, row in rows] for name in columns}
     else:
-        params["spans"] = json.dumps(
-            [[agent, *(row[name] for name in columns)] for agent, row in rows]
-        )
+        spans_json = [[agent, *(row[name] for name in columns)] for agent, row in rows]
+        params["spans"] = json.dumps(spans_json)
     return params
 
 
@@ -151,10 +153,12 @@ def _sources(d: Dialect, spans: bool, epoch) -> str:
     activity_end = "a." + connection.ops.quote_name("end")  # END is an SQL keyword
     at = epoch("e.at")
     cap = epoch("%(cap)s", column=False)
-    ends = d.least(
-        f"COALESCE(LEAD({at}) OVER (PARTITION BY e.agent_id ORDER BY e.at), {at} + {cap})",
-        f"{at} + {cap}",
+    # With spans, each span's events are states of their own (an agent's spans do not
+    # overlap, their events may: each state is clipped to its span).
+    following = (
+        f"LEAD({at}) OVER (PARTITION BY e.agent_id{', r.start' if spans else ''} ORDER BY e.at)"
     )
+    ends = d.least(f"COALESCE({following}, {at} + {cap})", f"{at} + {cap}")
     if spans:
         lo, hi = epoch("r.first", column=False), epoch("r.last", column=False)
         events = 'JOIN r ON r.agent_id = e.agent_id AND e.at >= r.since AND e.at < r."end" '
