@@ -215,18 +215,12 @@ def bare_statements(
         contact_hour_statement,
         contact_interval_statement,
     )
-    from kpis.rollup.states import state_cap, state_interval_statement
+    from kpis.rollup.states import state_interval_statement, state_params
 
     dialect = Dialect(connection.vendor)
     start, end = local_days(first, (last - first).days + 1)
-    cap = state_cap()
-    adapt = connection.ops.adapt_datetimefield_value
-    # The parameters the rollup gives its statements for a run of days (kpis.rollup.run).
-    params = {
-        "start": adapt(start), "end": adapt(end), "day": first, "zone": settings.TIME_ZONE,
-        "since": adapt(start - cap), "first": start.timestamp(),
-        "last": min(end, now).timestamp(), "cap": cap.total_seconds(),
-    }  # fmt: skip
+    # The parameters the rollup gives the statements of a run of days (kpis.rollup.run).
+    params = state_params(start, end, now) | {"day": first, "zone": settings.TIME_ZONE}
     statements = (
         contact_interval_statement(start, end),
         (state_interval_statement(dialect), params),
