@@ -1,7 +1,9 @@
 """Running the rollup: whole local days (roll_up_days), and the days changed since each
 source's fill state (roll_up_changes, the minute's beat task)."""
 
+import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -284,11 +286,41 @@ def _roll_up(changes: Changes, now: datetime) -> int:
             ContactHour.objects.filter(day__gte=first, day__lte=last).delete()
             for statement in day_statements(dialect):
                 cursor.execute(statement, _day_params(first, last, now))
-        days = changes.all_days(now)
-        for first, last in _runs(days - changes.days, longest):
+        # The agent rows of the other days: whole where time passed, else of the agents
+        # whose spans reach into them.
+        passed = days_of_spans([(None, *elapsed)]) if elapsed is not None else set()
+        for first, last in _runs(passed - changes.days, longest):
             AgentDay.objects.filter(day__gte=first, day__lte=last).delete()
             cursor.execute(agent_day_statement(dialect), _day_params(first, last, now))
-    return len(days)
+        agents_by_day = defaultdict(set)
+        for agent, spans in changes.spans.items():
+            for day in days_of_spans([(agent, *span) for span in spans]):
+                agents_by_day[day].add(agent)
+        for first, last in _runs(set(agents_by_day) - changes.days - passed, longest):
+            run = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            agents = set().union(*(agents_by_day[day] for day in run))
+            AgentDay.objects.filter(day__gte=first, day__lte=last, agent_id__in=agents).delete()
+            params = _day_params(first, last, now) | {"agents": _ids(agents)}
+            cursor.execute(_agent_day_of_agents_statement(dialect), params)
+    return len(changes.all_days(now))
+
+
+def _agent_day_of_agents_statement(dialect: Dialect) -> str:
+    """agent_day_statement (kpis.rollup.statements) for the agents in the `agents`
+    parameter only: both its reads (contact and state intervals) narrowed to them."""
+    statement = agent_day_statement(dialect)
+    bound = "interval_start >= %(start)s"
+    assert statement.count(bound) == 2, "agent_day_statement reads two interval tables"
+    if dialect.postgres:
+        agents = "agent_id = ANY(%(agents)s)"
+    else:
+        agents = "agent_id IN (SELECT value FROM json_each(%(agents)s))"
+    return statement.replace(bound, f"{agents} AND {bound}")
+
+
+def _ids(ids) -> list[int] | str:
+    """Ids as a statement's array parameter: a list on PostgreSQL, JSON on SQLite."""
+    return sorted(ids) if connection.vendor == "postgresql" else json.dumps(sorted(ids))
 
 
 def record_fill_states(until: datetime, sources: Iterable[Source] = SOURCES) -> None:
