@@ -195,17 +195,17 @@ def as_create_table(statement: str) -> tuple[str, str]:
 
 
 def bare_statements(
-    first: date, last: date, now: datetime, session: dict
+    first: date, last: date, now: datetime, interval_settings: dict, day_settings: dict
 ) -> dict[str, tuple[float, int]]:
     """Reference: every table the rollup fills for local days first .. last, computed at
     once by its own statements, one per table (kpis.rollup.statements and states, those
     the rollup runs a table at a time), each as `CREATE TABLE ... AS SELECT` in a scratch
     schema first on the search path: the day tables read the scratch intervals, the raw
-    tables are found behind it. Run with the `session` settings the timed path gives its
-    statements (work_mem, jit), in a session of its own. Seconds and rows of each table,
-    by model name."""
+    tables are found behind it. Each runs with the settings the timed path gives the
+    same statement (work_mem, jit: the interval statements', the day tables'), in a
+    session of its own. Seconds and rows of each table, by model name."""
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
 
     from core.localtime import local_days
     from kpis.rollup.dialect import Dialect
@@ -214,6 +214,7 @@ def bare_statements(
         contact_day_statement,
         contact_hour_statement,
         contact_interval_statement,
+        set_local,
     )
     from kpis.rollup.states import state_interval_statement, state_params
 
@@ -222,11 +223,11 @@ def bare_statements(
     # The parameters the rollup gives the statements of a run of days (kpis.rollup.run).
     params = state_params(start, end, now) | {"day": first, "zone": settings.TIME_ZONE}
     statements = (
-        contact_interval_statement(start, end),
-        (state_interval_statement(dialect), params),
-        (contact_day_statement(dialect), params),
-        (agent_day_statement(dialect), params),
-        (contact_hour_statement(dialect), params),
+        (*contact_interval_statement(start, end), interval_settings),
+        (state_interval_statement(dialect), params, interval_settings),
+        (contact_day_statement(dialect), params, day_settings),
+        (agent_day_statement(dialect), params, day_settings),
+        (contact_hour_statement(dialect), params, day_settings),
     )
     names = {
         connection.ops.quote_name(model._meta.db_table): model._meta.model_name
@@ -235,19 +236,20 @@ def bare_statements(
     figures = {}
     fresh_session()
     with connection.cursor() as cursor:
-        for name, value in session.items():
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
         cursor.execute(f"DROP SCHEMA IF EXISTS {BARE_SCHEMA} CASCADE")
         cursor.execute(f"CREATE SCHEMA {BARE_SCHEMA}")
         cursor.execute("SELECT current_setting('search_path')")
         search_path = cursor.fetchone()[0]
         cursor.execute(f"SET search_path = {BARE_SCHEMA}, {search_path}")
         try:
-            for statement, statement_params in statements:
+            for statement, statement_params, statement_settings in statements:
                 create, target = as_create_table(statement)
-                started = time.perf_counter()
-                cursor.execute(create, statement_params)
-                seconds = time.perf_counter() - started
+                with transaction.atomic():
+                    if statement_settings:
+                        set_local(cursor, statement_settings)
+                    started = time.perf_counter()
+                    cursor.execute(create, statement_params)
+                    seconds = time.perf_counter() - started
                 cursor.execute(f"SELECT count(*) FROM {BARE_SCHEMA}.{target}")  # noqa: S608
                 figures[names[target]] = (seconds, cursor.fetchone()[0])
         finally:
@@ -266,7 +268,7 @@ def bare_seconds_of_days(days, now: datetime) -> float:
     return sum(
         seconds
         for day in days
-        for seconds, _ in bare_statements(day, day, now, RUN_SETTINGS).values()
+        for seconds, _ in bare_statements(day, day, now, RUN_SETTINGS, RUN_SETTINGS).values()
     )
 
 
@@ -638,7 +640,7 @@ def main():
         from django.core.management import call_command
         from django.utils import timezone
 
-        from kpis.rollup.rebuild import REBUILD_SETTINGS
+        from kpis.rollup.rebuild import DAY_TABLES_SETTINGS, REBUILD_SETTINGS
 
         # Production settings serve hashed static files: the pages need the manifest.
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -654,7 +656,10 @@ def main():
             shifts, states = generate_schedules(year - size, year)
             f = {"size": size, "shifts": shifts, "states": states}
             first, last = data_days()
-            f["bare"] = bare_statements(first, last, timezone.now(), REBUILD_SETTINGS)
+            f["bare"] = bare_statements(
+                first, last, timezone.now(), REBUILD_SETTINGS,
+                REBUILD_SETTINGS | DAY_TABLES_SETTINGS,
+            )  # fmt: skip
             f["rebuild"] = full_rebuild_seconds()
             f["rows"] = rollup_rows()
             print(f"{size:,} ({states:,} states, {shifts:,} shifts, {first} to {last}): bare "
