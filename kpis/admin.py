@@ -77,7 +77,7 @@ class ContactHourAdmin(ReadOnlyAdmin):
 
 @admin.register(AgentDay)
 class AgentDayAdmin(ReadOnlyAdmin):
-    list_display = ["day", "agent", "team", "handled", "staffed_seconds"]
+    list_display = ["day", "agent", "team", "channel", "handled", "staffed_seconds"]
     list_select_related = ["agent", "team"]
     date_hierarchy = "day"
     ordering = ["-day"]

@@ -149,11 +149,15 @@ class ContactHour(ContactComponents):
 
 
 class AgentDay(ContactComponents, StateComponents):
-    """Contact and state components per (local day, agent, team)."""
+    """Contact components per (local day, agent, team, channel), and state components per
+    (local day, agent, team) in a row of their own whose channel is blank (states belong
+    to no channel): an agent's numbers per channel over weeks (the team page's speed of
+    answer over voice and chat) read a day table, not the 15-minute one."""
 
     day = models.DateField()
     agent = models.ForeignKey("agents.Agent", **_scope(indexed=False))
     team = models.ForeignKey("agents.Team", **_scope(indexed=False))
+    channel = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         indexes = [

@@ -40,6 +40,7 @@ from kpis.models import (
     RollupJobKind,
     RollupState,
 )
+from kpis.rollup import rebuild
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ SETTING_NAMES = {
     "time_zone": "TIME_ZONE",
     "repeat_window_days": "KPI_REPEAT_WINDOW_DAYS",
     "state_cap_hours": "KPI_STATE_CAP_HOURS",
-    "components": "the rollups' components",
+    "components": "the rollups' components or tables",
 }
 
 
@@ -77,9 +78,17 @@ SETTING_NAMES = {
 
 
 def components_fingerprint() -> str:
-    """A short digest of the component columns a rollup fills now (the registry's): it
-    changes when a component is added, so the days rolled before are rolled again."""
-    names = ",".join((*CONTACT_COMPONENTS, *STATE_COMPONENTS))
+    """A short digest of the columns a rollup fills now (the registry's components, and
+    every rollup table's keys): it changes when a component, a table or a key is added
+    (the hour table, an agent's day by channel), so the days rolled before are rolled
+    again and the new rows exist for them too."""
+    columns = [
+        f"{model._meta.db_table}.{field.column}"
+        for model in rebuild.TABLES
+        for field in model._meta.concrete_fields
+        if field.column not in (*CONTACT_COMPONENTS, *STATE_COMPONENTS)
+    ]
+    names = ",".join((*CONTACT_COMPONENTS, *STATE_COMPONENTS, *sorted(columns)))
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 

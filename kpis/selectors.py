@@ -269,8 +269,8 @@ def _contact_source(user, request: SeriesRequest) -> RollupSource:
             return RollupSource(ContactHour.objects.all(), "day", "hour",
                                 {"queue", "team", "channel"})  # fmt: skip
         return RollupSource(ContactDay.objects.all(), "day", "day", {"queue", "team", "channel"})
-    if needs <= {"agent", "team"} and request.granularity != "hour":
-        return RollupSource(AgentDay.objects.all(), "day", "day", {"agent", "team"})
+    if needs <= {"agent", "team", "channel"} and request.granularity != "hour":
+        return RollupSource(AgentDay.objects.all(), "day", "day", {"agent", "team", "channel"})
     return intervals
 
 

@@ -282,7 +282,11 @@ def test_day_tables_hold_the_sums_of_the_interval_tables(manager, team_a):
     intervals = ContactInterval.objects.aggregate(**{n: Sum(n) for n in names})
     assert ContactDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
     assert AgentDay.objects.aggregate(**{n: Sum(n) for n in names}) == intervals
-    assert AgentDay.objects.get().staffed_seconds == StateInterval.objects.aggregate(
+    # The states' row (no channel) beside the contacts' row per channel.
+    states = AgentDay.objects.get(channel="")
+    assert states.handled == 0 and set(AgentDay.objects.values_list("channel", flat=True)) == {
+        "", "voice"}  # fmt: skip
+    assert states.staffed_seconds == StateInterval.objects.aggregate(
         s=Sum("staffed_seconds"))["s"] == 3 * 3600  # fmt: skip
 
 

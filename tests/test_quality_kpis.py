@@ -288,7 +288,7 @@ def test_rollups_stored_before_the_quality_components_are_re_rolled_once(
     RollupState.objects.update(components="an older fingerprint")
     with django_capture_on_commit_callbacks():
         job = rerolls.check_settings()
-    assert job.reason == "the rollups' components changed"
+    assert job.reason == "the rollups' components or tables changed"
     assert rerolls.run_job(job.pk) == "done"
     assert sum(ContactDay.objects.values_list("qa_evaluations", flat=True)) == 7
     assert RollupJob.objects.count() == 1

@@ -1,6 +1,7 @@
 """One KPI read plan (issue 14): the registry's components decide which rollups a read
 touches, and the overview's tiles are the sums of its sparklines' rows."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -104,3 +105,26 @@ def test_overview_tiles_are_their_sparklines_sums(client, manager, floor):
     # 900 spent over three days of 18 handled contacts each.
     assert tiles["offered"] == 54
     assert tiles["cost_per_contact"] == pytest.approx(900 / 54)
+
+
+def test_the_team_page_reads_agents_by_channel_from_the_day_table(client, manager, floor, team_a):
+    """The per-agent speed of answer over voice and chat comes from AgentDay's channel rows
+    (a day table), never the 15-minute one, and equals the 15-minute table's figure."""
+    request = SeriesRequest(start=DAY, end=DAY + timedelta(days=2), teams=(team_a.name,),
+                            channels=("voice", "chat"), group_by="agent", kpis=("asa", "occupancy"))  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        [row] = kpi_series(None, request)
+    assert _tables(queries) == {"kpis_agentday"}
+    [by_interval] = kpi_series(None, replace(request, until=datetime(2026, 3, 5, tzinfo=UTC)))
+    assert (
+        row["kpis"]["asa"] == pytest.approx(by_interval["kpis"]["asa"]) and row["kpis"]["asa"] > 0
+    )
+    assert row["kpis"]["occupancy"] == pytest.approx(by_interval["kpis"]["occupancy"])
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(
+            reverse("team-detail", args=[team_a.pk])
+            + f"?period=custom&start={DAY}&end={DAY + timedelta(days=2)}"
+        )
+    assert response.status_code == 200
+    assert "kpis_contactinterval" not in _tables(page)

@@ -106,7 +106,7 @@ def test_rollups_stored_before_the_component_are_re_rolled_once(
 
     with django_capture_on_commit_callbacks():
         job = rerolls.check_settings()
-    assert job.reason == "the rollups' components changed"
+    assert job.reason == "the rollups' components or tables changed"
     assert rerolls.run_job(job.pk) == "done"
     stored = sum(
         ContactDay.objects.filter(queue=sales).values_list("wait_abandoned_sum", flat=True)

@@ -171,8 +171,9 @@ def contact_day_statement(d: Dialect) -> str:
 
 def _state_days(d: Dialect) -> str:
     """SELECT of the state components per (local day, agent, team) of the run, beside
-    zeros for the contact ones: summed on their own first, so the many state intervals
-    (one per agent and quarter-hour) carry their own few columns through the sums."""
+    zeros for the contact ones and a blank channel (states belong to none): summed on
+    their own first, so the many state intervals (one per agent and quarter-hour) carry
+    their own few columns through the sums."""
     day = d.local_day()
     contact_zero = ", ".join(
         f"NULL AS {name}" if name in MAX_COMPONENTS else f"0 AS {name}"
@@ -180,7 +181,7 @@ def _state_days(d: Dialect) -> str:
     )
     state_sums = ", ".join(f"SUM({name}) AS {name}" for name in STATE_COMPONENTS)
     return (
-        f"SELECT {day} AS day, agent_id, team_id, {contact_zero}, {state_sums} "
+        f"SELECT {day} AS day, agent_id, team_id, '' AS channel, {contact_zero}, {state_sums} "
         f"FROM {table(StateInterval)} "
         f"WHERE interval_start >= %(start)s AND interval_start < %(end)s "
         f"GROUP BY {day}, agent_id, team_id"
@@ -188,17 +189,18 @@ def _state_days(d: Dialect) -> str:
 
 
 def agent_day_statement(d: Dialect) -> str:
-    """Contact and state components per (local day, agent, team), from the intervals."""
+    """Contact components per (local day, agent, team, channel) and state components per
+    (local day, agent, team), from the intervals."""
     state_zero = ", ".join(f"0 AS {name}" for name in STATE_COMPONENTS)
     names = (*CONTACT_COMPONENTS, *STATE_COMPONENTS)
     return (
-        f"INSERT INTO {table(AgentDay)} (day, agent_id, team_id, {', '.join(names)}) "
-        f"SELECT day, agent_id, team_id, {_sum_columns(names)} FROM ("
-        f"SELECT {d.local_day()} AS day, agent_id, team_id, {', '.join(CONTACT_COMPONENTS)}, "
-        f"{state_zero} FROM {table(ContactInterval)} WHERE agent_id IS NOT NULL "
-        f"AND interval_start >= %(start)s AND interval_start < %(end)s "
+        f"INSERT INTO {table(AgentDay)} (day, agent_id, team_id, channel, {', '.join(names)}) "
+        f"SELECT day, agent_id, team_id, channel, {_sum_columns(names)} FROM ("
+        f"SELECT {d.local_day()} AS day, agent_id, team_id, channel, "
+        f"{', '.join(CONTACT_COMPONENTS)}, {state_zero} FROM {table(ContactInterval)} "
+        f"WHERE agent_id IS NOT NULL AND interval_start >= %(start)s AND interval_start < %(end)s "
         f"UNION ALL {_state_days(d)}"
-        f") parts GROUP BY day, agent_id, team_id"
+        f") parts GROUP BY day, agent_id, team_id, channel"
     )
 
 
@@ -236,20 +238,20 @@ def day_tables_statement(d: Dialect) -> str:
         f"SELECT {d.local_day()} AS day, {d.local_hour()} AS hour, queue_id, team_id, agent_id, "
         f"channel, {names} FROM {table(ContactInterval)} WHERE {in_run}) intervals "
         f"GROUP BY GROUPING SETS ((day, hour, queue_id, team_id, channel), "
-        f"(day, queue_id, team_id, channel), (day, agent_id, team_id))), "
+        f"(day, queue_id, team_id, channel), (day, agent_id, team_id, channel))), "
         f"hours AS (INSERT INTO {table(ContactHour)} (day, hour, queue_id, team_id, channel, "
         f"{names}) SELECT day, hour, queue_id, team_id, channel, {names} FROM contact_sets "
         f"WHERE grouping_set = {by_hour}), "
         f"days AS (INSERT INTO {table(ContactDay)} (day, queue_id, team_id, channel, {names}) "
         f"SELECT day, queue_id, team_id, channel, {names} FROM contact_sets "
         f"WHERE grouping_set = {by_day}) "
-        f"INSERT INTO {table(AgentDay)} (day, agent_id, team_id, {names}, {state_names}) "
-        f"SELECT day, agent_id, team_id, "
+        f"INSERT INTO {table(AgentDay)} (day, agent_id, team_id, channel, {names}, "
+        f"{state_names}) SELECT day, agent_id, team_id, channel, "
         f"{_sum_columns((*CONTACT_COMPONENTS, *STATE_COMPONENTS))} FROM ("
-        f"SELECT day, agent_id, team_id, {names}, {state_zero} FROM contact_sets "
+        f"SELECT day, agent_id, team_id, channel, {names}, {state_zero} FROM contact_sets "
         f"WHERE grouping_set = {by_agent} AND agent_id IS NOT NULL "
         f"UNION ALL {_state_days(d)}"
-        f") parts GROUP BY day, agent_id, team_id"
+        f") parts GROUP BY day, agent_id, team_id, channel"
     )
 
 
