@@ -399,8 +399,10 @@ def kpi_series(user, request: SeriesRequest) -> list[dict]:
     reads = families(request)
     contacts, states = _sums(user, request, level, reads)
 
+    # Ids in their order (as numbers: "10" sorts before "9"), names by name, none last.
     groups = sorted(
-        {group for _period, group in (*contacts, *states)}, key=lambda g: (g is None, str(g))
+        {group for _period, group in (*contacts, *states)},
+        key=lambda g: (g is None, g if isinstance(g, int) else 0, str(g)),
     )
     if not request.group_by:
         groups = [None]
