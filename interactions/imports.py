@@ -374,11 +374,12 @@ def _read_ahead(lines: Iterator[Line]) -> Iterator[Line]:
             chunk = []
             for line in lines:
                 chunk.append(line)
-                if len(chunk) >= IMPORT_BATCH and not put(chunk):
-                    return
                 if len(chunk) >= IMPORT_BATCH:
+                    if not put(chunk):
+                        return  # the caller stopped reading
                     chunk = []
-            put(chunk) and put(None)
+            if put(chunk):
+                put(None)
         except BaseException as error:  # noqa: BLE001 (raised again in the caller)
             put(error)
 

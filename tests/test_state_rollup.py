@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Sum
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from interactions import services as ingest
 from kpis import rollup
 from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
 from scheduling import services as schedules
-from scheduling.models import Shift
+from scheduling.models import Shift, ShiftActivity
 from scheduling.services import Span
 from tests.factories import AgentFactory, TeamFactory
 
@@ -174,3 +175,23 @@ def test_an_activity_starting_after_the_present_has_no_seconds_yet(agents, clock
     rollup.roll_up_changes()
     row = StateInterval.objects.get(interval_start=at(0, 10))
     assert row.scheduled_seconds == 300  # work 10:00-10:05; the break has not begun
+
+
+def test_thousands_of_changed_spans_roll_in_one_run(agents, clock):
+    """A schedule published for months (a span per shift, none touching the next) is one
+    small DELETE and one INSERT, not a condition per span: SQLite refuses an expression
+    over 1,000 deep, and the run would fail every minute."""
+    rollup.record_fill_states(clock[0])
+    clock[0] += timedelta(minutes=1)
+    shifts = [
+        Shift(agent=agent, team=agent.team, start=at(day, 8), end=at(day, 9))
+        for agent in agents
+        for day in range(-600, 0)
+    ]
+    bulk_create_with_history(shifts, Shift)
+    activities = [ShiftActivity(shift=shift, kind="work", start=shift.start, end=shift.end)
+                  for shift in Shift.objects.all()]  # fmt: skip
+    bulk_create_with_history(activities, ShiftActivity)
+    clock[0] += timedelta(minutes=1)
+    rollup.roll_up_changes()
+    assert StateInterval.objects.aggregate(s=Sum("scheduled_seconds"))["s"] == 1200 * 3600

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.localtime import local_days
@@ -33,7 +32,12 @@ from kpis.rollup.statements import (
     day_statements,
     set_local,
 )
-from kpis.rollup.states import span_params, state_interval_statement, state_params
+from kpis.rollup.states import (
+    span_delete_statement,
+    span_params,
+    state_interval_statement,
+    state_params,
+)
 
 # How far each incremental rollup looks back before a fill state (see roll_up_changes).
 LATE_COMMIT_MARGIN = timedelta(seconds=60)
@@ -263,13 +267,9 @@ def _roll_up(changes: Changes, now: datetime) -> int:
     longest = _longest_run(dialect)
     with connection.cursor() as cursor:
         if changes.spans:
-            rows = Q()
-            for agent, spans in changes.spans.items():
-                for start, end in spans:
-                    rows |= Q(agent_id=agent, interval_start__gte=start, interval_start__lt=end)
-            StateInterval.objects.filter(rows).delete()
-            statement = state_interval_statement(dialect, spans=True)
-            cursor.execute(statement, span_params(changes.spans, now))
+            params = span_params(changes.spans, now)
+            cursor.execute(span_delete_statement(dialect), params)
+            cursor.execute(state_interval_statement(dialect, spans=True), params)
         elapsed = changes.elapsed(now)
         if elapsed is not None:
             start, end = elapsed
@@ -301,21 +301,8 @@ def _roll_up(changes: Changes, now: datetime) -> int:
             agents = set().union(*(agents_by_day[day] for day in run))
             AgentDay.objects.filter(day__gte=first, day__lte=last, agent_id__in=agents).delete()
             params = _day_params(first, last, now) | {"agents": _ids(agents)}
-            cursor.execute(_agent_day_of_agents_statement(dialect), params)
+            cursor.execute(agent_day_statement(dialect, of_agents=True), params)
     return len(changes.all_days(now))
-
-
-def _agent_day_of_agents_statement(dialect: Dialect) -> str:
-    """agent_day_statement (kpis.rollup.statements) for the agents in the `agents`
-    parameter only: both its reads (contact and state intervals) narrowed to them."""
-    statement = agent_day_statement(dialect)
-    bound = "interval_start >= %(start)s"
-    assert statement.count(bound) == 2, "agent_day_statement reads two interval tables"
-    if dialect.postgres:
-        agents = "agent_id = ANY(%(agents)s)"
-    else:
-        agents = "agent_id IN (SELECT value FROM json_each(%(agents)s))"
-    return statement.replace(bound, f"{agents} AND {bound}")
 
 
 def _ids(ids) -> list[int] | str:

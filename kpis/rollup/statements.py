@@ -169,7 +169,7 @@ def contact_day_statement(d: Dialect) -> str:
     )
 
 
-def _state_days(d: Dialect) -> str:
+def _state_days(d: Dialect, agents: str = "TRUE") -> str:
     """SELECT of the state components per (local day, agent, team) of the run, beside
     zeros for the contact ones and a blank channel (states belong to none): summed on
     their own first, so the many state intervals (one per agent and quarter-hour) carry
@@ -183,14 +183,22 @@ def _state_days(d: Dialect) -> str:
     return (
         f"SELECT {day} AS day, agent_id, team_id, '' AS channel, {contact_zero}, {state_sums} "
         f"FROM {table(StateInterval)} "
-        f"WHERE interval_start >= %(start)s AND interval_start < %(end)s "
+        f"WHERE {agents} AND interval_start >= %(start)s AND interval_start < %(end)s "
         f"GROUP BY {day}, agent_id, team_id"
     )
 
 
-def agent_day_statement(d: Dialect) -> str:
+def agent_day_statement(d: Dialect, *, of_agents: bool = False) -> str:
     """Contact components per (local day, agent, team, channel) and state components per
-    (local day, agent, team), from the intervals."""
+    (local day, agent, team), from the intervals; `of_agents`: only the agents whose ids
+    the `agents` parameter holds (an array on PostgreSQL, JSON on SQLite)."""
+    agents = "TRUE"
+    if of_agents:
+        agents = (
+            "agent_id = ANY(%(agents)s)"
+            if d.postgres
+            else "agent_id IN (SELECT value FROM json_each(%(agents)s))"
+        )
     state_zero = ", ".join(f"0 AS {name}" for name in STATE_COMPONENTS)
     names = (*CONTACT_COMPONENTS, *STATE_COMPONENTS)
     return (
@@ -198,8 +206,9 @@ def agent_day_statement(d: Dialect) -> str:
         f"SELECT day, agent_id, team_id, channel, {_sum_columns(names)} FROM ("
         f"SELECT {d.local_day()} AS day, agent_id, team_id, channel, "
         f"{', '.join(CONTACT_COMPONENTS)}, {state_zero} FROM {table(ContactInterval)} "
-        f"WHERE agent_id IS NOT NULL AND interval_start >= %(start)s AND interval_start < %(end)s "
-        f"UNION ALL {_state_days(d)}"
+        f"WHERE agent_id IS NOT NULL AND {agents} "
+        f"AND interval_start >= %(start)s AND interval_start < %(end)s "
+        f"UNION ALL {_state_days(d, agents)}"
         f") parts GROUP BY day, agent_id, team_id, channel"
     )
 

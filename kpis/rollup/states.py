@@ -146,6 +146,19 @@ def _spans(d: Dialect) -> str:
     )
 
 
+def span_delete_statement(d: Dialect) -> str:
+    """DELETE of the state intervals inside the spans of span_params(): joined with the
+    same span rows the statement inserts from, so thousands of spans (a month of shifts
+    published) stay one small statement."""
+    spans = _spans(d).rstrip(", ")
+    rows = table(StateInterval)
+    return (
+        f"WITH {spans} DELETE FROM {rows} WHERE EXISTS (SELECT 1 FROM r "
+        f"WHERE r.agent_id = {rows}.agent_id AND {rows}.interval_start >= r.start "
+        f'AND {rows}.interval_start < r."end")'
+    )
+
+
 def _sources(d: Dialect, spans: bool, epoch) -> str:
     """The CTEs ev (events), st (states) and act (activities), each row clipped to its
     bounds [lo, hi): the range's, or its agent's span's. `epoch` converts a column to
