@@ -146,6 +146,47 @@ def test_a_rebuild_stopped_halfway_leaves_the_rollups_as_they_were(history):
         assert not _rebuild_schema_exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_swap_waits_for_a_long_reader_and_gives_up_whole(history, monkeypatch):
+    """A reader holding a rollup table makes the swap wait (per try), not queue every
+    page behind a half-done swap; when it never lets go, the rebuild fails whole and the
+    old rollups stay; once it is gone, the rebuild goes through."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer and no swap")
+    from django.db import OperationalError, connections
+
+    rollup.roll_up_days(DAYS, now=NOW)
+    before = snapshot()
+    monkeypatch.setattr(rebuild, "SWAP_LOCK_WAIT", "50ms")
+    monkeypatch.setattr(rebuild, "SWAP_LOCK_TRIES", 3)
+    holding, release, held = threading.Event(), threading.Event(), {}
+
+    def long_reader():
+        reader = connections.create_connection("default")
+        try:
+            with reader.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute("SELECT count(*) FROM kpis_agentday")
+                held["rows"] = cursor.fetchone()[0]
+                holding.set()
+                release.wait(timeout=60)
+                cursor.execute("COMMIT")
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=long_reader)
+    thread.start()
+    assert holding.wait(timeout=30)
+    with pytest.raises(OperationalError):
+        rebuild.rebuild(DAYS[0], DAYS[-1], now=NOW)
+    assert snapshot() == before and not _rebuild_schema_exists()
+    release.set()
+    thread.join(timeout=30)
+    assert held["rows"] == len(before["AgentDay"])
+    rebuild.rebuild(DAYS[0], DAYS[-1], now=NOW)
+    assert snapshot() == before
+
+
 @pytest.mark.django_db
 def test_rollup_kpis_all_rebuilds_every_day_and_a_shorter_range_rolls_its_days(history):
     # Every day with data: the first contacts' evening to the last state's night.

@@ -17,6 +17,13 @@ the live tables as they were, readable throughout; readers wait only for the swa
 end. Meanwhile the minute's incremental run skips (SKIP LOCKED) and other rolls wait;
 the fill states do not move, so the next incremental run rolls what changed meanwhile.
 
+The swap drops the live tables and moves the new ones in under the same names, indexes
+and constraints: the rebuild runs as the role that owns the rollup tables (the one that
+migrates), and grants given to other roles on them are not carried over (grant on the
+schema's future tables instead). A statement waiting for the swap reads the new tables;
+a REPEATABLE READ transaction begun before it would read them empty (Django's default,
+READ COMMITTED, takes a new snapshot per statement).
+
 SQLite keeps its one-day-at-a-time path with the same results (kpis.rollup.run), in one
 transaction too.
 """
@@ -24,7 +31,7 @@ transaction too.
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.localtime import local_days
@@ -42,6 +49,9 @@ from kpis.rollup.statements import contact_interval_statement, day_statements, s
 from kpis.rollup.states import state_interval_statement
 
 TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
+# The swap waits for readers of the live tables this long per try, and tries this often.
+SWAP_LOCK_WAIT, SWAP_LOCK_TRIES = "5s", 12
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
 # Where the new tables are built (dropped again before the transaction ends).
 SCHEMA = "kpis_rebuild"
 # Index builds over the whole history sorted in memory. Measured at 1M contacts and 8.8M
@@ -127,11 +137,29 @@ def _rebuild_postgres(first, last, now, done):
                 cursor.execute(statement)
             cursor.execute(f"ANALYZE {new[name]}")
         done(PHASES[3])
+        _lock(cursor, live.values())
         for name in names:
             cursor.execute(f"DROP TABLE {live[name]}")
             cursor.execute(f"ALTER TABLE {new[name]} SET SCHEMA {connection.ops.quote_name(home)}")
         cursor.execute(f"DROP SCHEMA {SCHEMA}")
         done(PHASES[4])
+
+
+def _lock(cursor, tables) -> None:
+    """Take the live tables for the swap, all in one statement (never one by one behind
+    a long reader, with every page queueing behind the first drop), waiting at most
+    SWAP_LOCK_WAIT each try, in a savepoint: a try that times out loses only its wait."""
+    for attempt in range(1, SWAP_LOCK_TRIES + 1):
+        try:
+            with transaction.atomic():
+                set_local(cursor, {"lock_timeout": SWAP_LOCK_WAIT})
+                cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            return
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            if attempt == SWAP_LOCK_TRIES:
+                raise
 
 
 def _qualified(schema: str, name: str) -> str:
