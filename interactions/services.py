@@ -289,6 +289,9 @@ def _mark_duplicates(report: IngestReport, key_of: dict, valid: dict) -> None:
 
 
 def _upsert_contacts(valid, report: IngestReport):
+    """SQLite's upsert. Its resend rules (survey answers never erased, the team kept while
+    the agent stays) are staging._upsert_sql's `kept` on PostgreSQL: change both; the
+    path-equivalence tests (tests/test_ingest_paths.py) run the two side by side."""
     wanted_queues = {}
     for _index, values in valid.values():
         if values["queue"]:

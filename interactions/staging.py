@@ -460,6 +460,7 @@ def _upsert_sql() -> str:
     columns += [_q(meta.get_field(name).column) for name in ("team", "created_at", "updated_at")]
     values += ["agent.team_id", "%(now)s", "%(now)s"]
 
+    # The resend rules, also in services._upsert_contacts (SQLite's path): change both.
     def kept(name: str) -> str:
         column = _q(meta.get_field(name).column)
         if name in ("csat", "nps"):  # a resend adds or replaces answers, never erases them
