@@ -18,6 +18,7 @@ from core.localtime import local_days, local_midnight, local_today
 from core.localtime import zone as local_zone
 from interactions.models import Queue
 from kpis import definitions, live, rollup
+from kpis.durations import duration
 from kpis.models import Alert, AlertKind, AlertRule, ContactInterval
 from kpis.selectors import targets_for
 
@@ -49,13 +50,17 @@ def breaches(rule: AlertRule, now: datetime) -> dict[str, dict]:
         numbers = live.waiting_by_queue([queue.pk for queue in queues], now)
         for queue in queues:
             waiting, longest = numbers.get(queue.pk, (0, 0))
-            value = waiting if rule.kind == AlertKind.WAITING_ABOVE else longest
-            if value > rule.threshold:
-                unit = (
-                    "contacts waiting" if rule.kind == AlertKind.WAITING_ABOVE else "s longest wait"
+            if rule.kind == AlertKind.WAITING_ABOVE:
+                value = waiting
+                message = f"{queue.name}: {value:.0f} contacts waiting (limit {rule.threshold:g})"
+            else:
+                value = longest
+                message = (
+                    f"{queue.name}: the longest waiting contact has waited {duration(value)}"
+                    f" (limit {duration(rule.threshold)})"
                 )
-                found[queue.name] = {"value": value, "queue": queue,
-                                     "message": f"{queue.name}: {value:.0f} {unit} (limit {rule.threshold:g})"}  # fmt: skip
+            if value > rule.threshold:
+                found[queue.name] = {"value": value, "queue": queue, "message": message}
     elif rule.kind == AlertKind.SERVICE_LEVEL_BELOW_TARGET:
         target = _service_level_target(rule, now)
         if target is not None:

@@ -61,7 +61,30 @@ def test_longest_wait_above(billing):
     assert not Alert.objects.exists()
     waiting(billing, 150)
     check_alerts(NOW)
-    assert Alert.objects.get().value == 150
+    alert = Alert.objects.get()
+    assert alert.value == 150
+    assert alert.message == "Billing: the longest waiting contact has waited 2:30 (limit 2:00)"
+
+
+def test_longest_wait_reads_in_hours_on_an_email_queue():
+    inbox = QueueFactory(name="Inbox", channel="email")
+    rule("longest_wait_above", 4 * 3600)
+    waiting(inbox, 12552)
+    check_alerts(NOW)
+    assert not Alert.objects.exists()
+    AlertRule.objects.update(threshold=3 * 3600)
+    check_alerts(NOW)
+    assert Alert.objects.get().message == (
+        "Inbox: the longest waiting contact has waited 3 h 29 m (limit 3 h 00 m)"
+    )
+
+
+def test_waiting_above_counts_contacts(billing):
+    rule("waiting_above", 1)
+    waiting(billing, 30)
+    waiting(billing, 12552)
+    check_alerts(NOW)
+    assert Alert.objects.get().message == "Billing: 2 contacts waiting (limit 1)"
 
 
 def test_service_level_below_its_target(billing):

@@ -4,6 +4,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from agents.models import AgentState
+from kpis.durations import duration
 
 register = template.Library()
 
@@ -19,10 +20,7 @@ def kpi_value(value, kpi):
     if unit == "percent":
         return f"{value:.1f} %"
     if unit == "seconds":
-        seconds = round(value)
-        if seconds >= 3600:
-            return f"{seconds // 3600} h {seconds % 3600 // 60:02d} m"
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        return duration(value)
     if unit == "currency":
         return f"{value:,.2f}"
     if unit == "score":
