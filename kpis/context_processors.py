@@ -6,7 +6,8 @@ from kpis.alerts import visible_alerts
 
 
 def open_alerts(request):
-    """How many alerts the user should look at, for the banner on every page."""
+    """How many open alerts the user should look at, for the banner and the navigation
+    on every page: one count, only for the roles that may open the Alerts page."""
     user = request.user
     if not (roles.is_manager(user) or roles.is_supervisor(user)):
         return {"open_alert_count": 0}
