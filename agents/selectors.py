@@ -110,6 +110,30 @@ def _field_name(name: str) -> str:
     return name.removesuffix("_id").replace("_", " ")
 
 
+def _changes(before, record, fields, names) -> list[tuple[str, str, str]]:
+    """(field, before, after) for what differs from the previous row (before is None for
+    a created row). A field is a name, or a function of (before, record) giving one
+    (field, before, after) or None: a shift's start and end read as one time."""
+    changes = []
+    for name in fields:
+        if callable(name):
+            change = name(before, record)
+            if change:
+                changes.append(change)
+        elif before is None:
+            if getattr(record, name) not in (None, ""):
+                changes.append((_field_name(name), "", _label(name, getattr(record, name), names)))
+        elif getattr(before, name) != getattr(record, name):
+            changes.append(
+                (
+                    _field_name(name),
+                    _label(name, getattr(before, name), names),
+                    _label(name, getattr(record, name), names),
+                )
+            )
+    return changes
+
+
 def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
     """History entries from history rows ordered oldest first: each change is compared
     with the same object's previous row (no query per row)."""
@@ -119,21 +143,9 @@ def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
         before = previous.get(record.id)
         changes = []
         if record.history_type == "~" and before is not None:
-            changes = [
-                (
-                    _field_name(name),
-                    _label(name, getattr(before, name), names),
-                    _label(name, getattr(record, name), names),
-                )
-                for name in fields
-                if getattr(before, name) != getattr(record, name)
-            ]
+            changes = _changes(before, record, fields, names)
         elif record.history_type == "+":
-            changes = [
-                (_field_name(name), "", _label(name, getattr(record, name), names))
-                for name in fields
-                if getattr(record, name) not in (None, "")
-            ]
+            changes = _changes(None, record, fields, names)
         previous[record.id] = record
         if record.history_type == "~" and before is not None and not changes:
             continue  # saved with nothing changed
@@ -152,7 +164,8 @@ def _entries(records, fields, subject_of, names) -> list[HistoryEntry]:
 
 
 # Where an agent's history tab reads beyond the agent and their skills: functions of
-# (agent, names) giving (history rows, fields shown, subject of a row). The apps above
+# (agent, names) giving (history rows, fields shown, subject of a row); a field is a
+# name or a function (see _changes). The apps above
 # agents add theirs in AppConfig.ready (scheduling: shifts, then time off), so agents
 # imports none of them.
 HISTORY_SOURCES: list[Callable] = []

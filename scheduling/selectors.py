@@ -18,7 +18,22 @@ def shift_history(agent, names):
         start, end = local(record.start), local(record.end)
         return f"Shift {start:%a %d %b %H:%M}–{end:%H:%M}"
 
-    return Shift.history.filter(agent_id=agent.pk), ("start", "end", "team_id", "note"), subject
+    fields = (shift_time_change, "team_id", "note")
+    return Shift.history.filter(agent_id=agent.pk), fields, subject
+
+
+def shift_time_change(before, after):
+    """A shift's start and end as one change in local times, with the days only when
+    the day changed: ('time', '11:30–20:00', '12:00–20:30'); None when they did not
+    change. For a new shift (before is None) its times alone, the subject has its day."""
+    start, end = local(after.start), local(after.end)
+    if before is None:
+        return ("time", "", f"{start:%H:%M}–{end:%H:%M}")
+    old_start, old_end = local(before.start), local(before.end)
+    if (old_start, old_end) == (start, end):
+        return None
+    clock = "%H:%M" if old_start.date() == start.date() else "%a %d %b %H:%M"
+    return ("time", f"{old_start:{clock}}–{old_end:%H:%M}", f"{start:{clock}}–{end:%H:%M}")
 
 
 def time_off_history(agent, names):

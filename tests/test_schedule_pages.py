@@ -77,7 +77,8 @@ def test_edit_in_place_move_and_delete(client, supervisor_a, team_a, agent_a):
     assert not Shift.objects.exists()
     history = client.get(reverse("agent-history", args=[agent_a.pk])).content.decode()
     assert history.count("sup-a") >= 4  # created, changed, moved, deleted: all by sup-a
-    assert "Thu 05 Mar 2026 07:00" in history
+    assert "<del>08:00–16:00</del> → <ins>09:00–17:00</ins>" in history  # edited in place
+    assert "<del>Mon 02 Mar 09:00–17:00</del> → <ins>Thu 05 Mar 07:00–15:00</ins>" in history
 
 
 def test_copy_week_template_and_time_off_from_the_grid(client, supervisor_a, team_a, agent_a):
