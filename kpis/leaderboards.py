@@ -126,15 +126,17 @@ def agent_entries(series_rows, kpi: definitions.Kpi) -> list[dict]:
 
 def agent_board(user, start: date, end: date, kpi: definitions.Kpi) -> Board:
     """The agents the user may see (managers: the center; supervisors: their teams')."""
+    # `handled` too: the minimum needs it, and a time-based KPI (utilization, adherence)
+    # does not carry it among its own components.
     series = kpi_series(user, SeriesRequest(start=start, end=end, group_by="agent",
-                                            kpis=(kpi.key,)))  # fmt: skip
+                                            kpis=(kpi.key, "handled")))  # fmt: skip
     return rank(agent_entries(series, kpi), kpi, minimum=min_handled())
 
 
 def team_board(user, start: date, end: date, kpi: definitions.Kpi) -> Board:
     """Team against team: each team's contacts handled by its agents and its agents' states."""
     series = kpi_series(user, SeriesRequest(start=start, end=end, group_by="team",
-                                            kpis=(kpi.key,)))  # fmt: skip
+                                            kpis=(kpi.key, "handled")))  # fmt: skip
     rows = [row for row in series if row["group"]["team"] is not None]
     teams = Team.objects.in_bulk([row["group"]["team"] for row in rows], field_name="name")
     entries = [

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from kpis import definitions, leaderboards, rollup
 from kpis.selectors import SeriesRequest, kpi_series
-from tests.factories import AgentFactory, InteractionFactory, QueueFactory, TeamFactory
+from tests.factories import (
+    AgentFactory,
+    AgentStateEventFactory,
+    InteractionFactory,
+    QueueFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +159,25 @@ def test_center_board_ranks_agents_from_the_same_numbers_as_every_page(manager, 
     [ada] = kpi_series(manager, SeriesRequest(start=DAY, end=DAY, agents=("a1",)))
     assert board.ranked[1]["value"] == ada["kpis"]["aht"] == 200
     assert board.ranked[1]["team"].name == "Team A"
+
+
+@pytest.mark.parametrize("key", leaderboards.RANKABLE_KPIS)
+def test_every_kpi_keeps_the_last_agent_and_the_team(manager, floor, key):
+    # Hal logged in for three hours and handled nothing: listed on every board, never dropped.
+    hal = AgentFactory(login="h1", display_name="Hal", team=floor["a1"].team)
+    AgentStateEventFactory(agent=hal, state="available", at=T0)
+    AgentStateEventFactory(agent=hal, state="offline", at=T0 + timedelta(hours=3))
+    rollup.roll_up_days([DAY])
+    kpi = definitions.BY_KEY[key]
+    board = leaderboards.agent_board(manager, DAY, DAY, kpi)
+    names = [entry["name"] for entry in board.rows]
+    assert sorted(names) == ["Ada", "Ben", "Cal", "Dee", "Eve", "Fay", "Gus", "Hal", "Zoe"]
+    [hal_row] = [entry for entry in board.unranked if entry["name"] == "Hal"]
+    assert (hal_row["handled"], hal_row["note"]) == (0, "not ranked (fewer than 2 handled)")
+    # Utilization and adherence carry no `handled` of their own; the minimum still applies.
+    assert all(entry["handled"] >= 2 for entry in board.ranked)
+    teams = leaderboards.team_board(manager, DAY, DAY, kpi)
+    assert sorted(entry["name"] for entry in teams.rows) == ["Team A", "Team B", "Team C"]
 
 
 def test_a_kpi_nobody_has_a_value_for_ranks_nobody(manager, floor):
