@@ -566,14 +566,16 @@ def team_page(team, filters: Filters, leader_kpi: str | None) -> dict:
         row["kpis"]["asa"] = waits.get(row["group"]["agent"])
     outliers = agent_outliers(team, filters.start, filters.end, rows=agents)
     flags = {row["agent"]: row["kpis"] for row in outliers}
-    rows = [
-        {"login": row["group"]["agent"], "kpis": row["kpis"],
-         "flags": flags.get(row["group"]["agent"], {})}
-        for row in agents if row["group"]["agent"] is not None
-    ]  # fmt: skip
     kpi = leaderboards.chosen_kpi(leader_kpi)
     board = leaderboards.rank(leaderboards.agent_entries(agents, kpi), kpi,
                               minimum=leaderboards.min_handled())  # fmt: skip
+    # Agents by name, as on the leaderboard (its entries hold each agent's display name).
+    names = {entry["login"]: entry["name"] for entry in board.rows}
+    rows = [
+        {"login": row["group"]["agent"], "name": names[row["group"]["agent"]],
+         "kpis": row["kpis"], "flags": flags.get(row["group"]["agent"], {})}
+        for row in agents if row["group"]["agent"] is not None
+    ]  # fmt: skip
     mine_split = channel_split(None, replace(request, kpis=SPLIT_KPIS))
     center_split = channel_split(None, filters.request(teams=(), queues=(), channels=(),
                                                        kpis=SPLIT_KPIS))  # fmt: skip

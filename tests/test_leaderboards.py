@@ -275,3 +275,13 @@ def test_team_page_ranks_its_agents_with_the_shared_rule(client, supervisor_a, f
     assert [o.key for o in client.get(url).context["data"]["leader_kpis"]] == list(
         leaderboards.RANKABLE_KPIS
     )
+
+
+def test_team_page_names_its_agents_as_the_leaderboard_does(client, supervisor_a, floor):
+    client.force_login(supervisor_a)
+    url = reverse("team-detail", args=[floor["a1"].team.pk]) + QUERY
+    data = client.get(url).context["data"]
+    assert sorted(row["name"] for row in data["agents"]) == ["Ada", "Ben", "Cal", "Dee", "Zoe"]
+    html = client.get(url).content.decode()
+    ada = reverse("agent-detail", args=[floor["a1"].pk])
+    assert f'href="{ada}">Ada</a>' in html and f'href="{ada}">a1</a>' not in html
