@@ -35,6 +35,8 @@ def _rule_queues(rule: AlertRule):
         queues = queues.filter(pk=rule.queue_id)
     if rule.team_id:
         queues = queues.filter(teams=rule.team_id)
+    if rule.channel:
+        queues = queues.filter(channel=rule.channel)
     return list(queues.order_by("name"))
 
 

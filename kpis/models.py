@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from core.jobs import JobProgress, JobStatus
+from interactions.models import Channel
 from kpis.definitions import KPIS
 
 
@@ -370,6 +371,9 @@ class AlertRule(models.Model):
                               help_text="Only this queue (empty: every queue).")  # fmt: skip
     team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.CASCADE,
                              help_text="Only this team's queues and agents (empty: all).")  # fmt: skip
+    channel = models.CharField(max_length=16, blank=True, choices=Channel.choices,
+                               help_text="Only the queues of this channel (empty: every channel): "
+                                         "a call's longest wait is not an e-mail's.")  # fmt: skip
     state = models.CharField(max_length=32, blank=True,
                              help_text="For the agent-state kind: the state (empty: any but offline and available).")  # fmt: skip
     recipients = models.TextField(

@@ -79,6 +79,18 @@ def test_longest_wait_reads_in_hours_on_an_email_queue():
     )
 
 
+def test_a_channel_rule_watches_only_that_channel_s_queues(billing):
+    inbox = QueueFactory(name="Inbox", channel="email")
+    rule("longest_wait_above", 120, channel="voice")
+    waiting(billing, 150)
+    waiting(inbox, 12552)
+    check_alerts(NOW)
+    assert Alert.objects.get().subject == "Billing"  # an e-mail waiting hours is no call's breach
+    rule("longest_wait_above", 3 * 3600, channel="email")
+    check_alerts(NOW + timedelta(minutes=1))
+    assert sorted(Alert.objects.values_list("subject", flat=True)) == ["Billing", "Inbox"]
+
+
 def test_waiting_above_counts_contacts(billing):
     rule("waiting_above", 1)
     waiting(billing, 30)

@@ -190,7 +190,8 @@ class Command(BaseCommand):
         AlertRule.objects.bulk_create([
             AlertRule(name="Billing queue backing up", kind="waiting_above", threshold=2, queue=billing,
                       recipients="supervisor@example.com"),
-            AlertRule(name="A caller waited over two minutes", kind="longest_wait_above", threshold=120),
+            AlertRule(name="A caller waited over two minutes", kind="longest_wait_above", threshold=120,
+                      channel="voice"),
             AlertRule(name="Today's service level below target", kind="service_level_below_target",
                       threshold=0),
             AlertRule(name="Abandonment over 15 % in 30 minutes", kind="abandonment_above", threshold=15),
