@@ -13,14 +13,15 @@ from hypothesis import strategies as st
 from agents.models import Agent
 from interactions import services as ingest
 from kpis import rollup
-from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
+from kpis.rollup import rebuild
 from scheduling import services as schedules
 from scheduling.models import Shift
 from scheduling.services import Span
 from tests.factories import AgentFactory, TeamFactory
+from tests.rollups import snapshot
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
-TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
+TABLES = rebuild.TABLES
 # Days a rebuild rolls: every change below lands in them.
 DAYS = [START.date() + timedelta(days=n) for n in range(-1, 5)]
 
@@ -65,19 +66,6 @@ rounds = st.lists(
     min_size=1,
     max_size=4,
 )
-
-
-def snapshot():
-    return {
-        model.__name__: sorted(
-            (
-                tuple(sorted((k, v) for k, v in row.items() if k != "id"))
-                for row in model.objects.values()
-            ),
-            key=repr,
-        )
-        for model in TABLES
-    }
 
 
 def record(c):

@@ -10,7 +10,7 @@ from django.db import connection
 
 from agents.models import AgentStateEvent
 from kpis import rollup
-from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
+from kpis.models import ContactDay, ContactInterval
 from kpis.rollup import rebuild
 from tests.factories import (
     AgentFactory,
@@ -20,24 +20,12 @@ from tests.factories import (
     ShiftFactory,
     TeamFactory,
 )
+from tests.rollups import snapshot
 
-TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
+TABLES = rebuild.TABLES
 FIRST = date(2026, 3, 27)  # through Europe/Paris' spring change (29 March)
 DAYS = [FIRST + timedelta(days=n) for n in range(5)]
 NOW = datetime(2026, 4, 2, tzinfo=UTC)
-
-
-def snapshot():
-    return {
-        model.__name__: sorted(
-            (
-                tuple(sorted((k, v) for k, v in row.items() if k != "id"))
-                for row in model.objects.values()
-            ),
-            key=repr,
-        )
-        for model in TABLES
-    }
 
 
 @pytest.fixture

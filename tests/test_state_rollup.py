@@ -10,30 +10,19 @@ from simple_history.utils import bulk_create_with_history
 
 from interactions import services as ingest
 from kpis import rollup
-from kpis.models import AgentDay, ContactDay, ContactHour, ContactInterval, StateInterval
+from kpis.models import AgentDay, StateInterval
+from kpis.rollup import rebuild
 from scheduling import services as schedules
 from scheduling.models import Shift, ShiftActivity
 from scheduling.services import Span
 from tests.factories import AgentFactory, TeamFactory
+from tests.rollups import snapshot
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 DAYS = [START.date() + timedelta(days=n) for n in range(-1, 5)]
-TABLES = (ContactInterval, StateInterval, ContactDay, AgentDay, ContactHour)
-
-
-def snapshot():
-    return {
-        model.__name__: sorted(
-            (
-                tuple(sorted((k, v) for k, v in row.items() if k != "id"))
-                for row in model.objects.values()
-            ),
-            key=repr,
-        )
-        for model in TABLES
-    }
+TABLES = rebuild.TABLES
 
 
 def equals_a_rebuild(now=None):
